@@ -1,0 +1,208 @@
+//! Command-line arguments (clap derive), and their conversion into validated library settings.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+use bulkhead_image::{Limits, OpenOptions, Platform};
+use bulkhead_report::OutputFormat;
+use clap::{Args, Parser, Subcommand};
+
+/// Bulkhead: container security from build to run.
+///
+/// Reads container images from OCI layouts, docker-archives and registries, verifying every
+/// digest before trusting a byte.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bulkhead",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    /// Print nothing but the report (no progress or warnings on stderr).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Read a container image and print its metadata: digests, platform, layers, run config.
+    ///
+    /// REF is one of:
+    ///   oci:DIR[:TAG]               an OCI image layout directory
+    ///   docker-archive:PATH[:TAG]   a `docker save` / `skopeo copy docker-archive:` tarball
+    ///   HOST/REPO:TAG, HOST/REPO@sha256:HEX   an image in a registry
+    ///   DIR or PATH                 an OCI layout directory or a docker-archive file
+    ///
+    /// Every blob is checked against its digest and every layer against the config's
+    /// rootfs.diff_ids; a mismatch is an error naming the blob.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Image(ImageArgs),
+
+    /// Read a directory or root filesystem and print what it holds.
+    ///
+    /// Symlinks are resolved inside DIR only; nothing outside it is read.
+    Fs(FsArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImageArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<ImageAction>,
+
+    /// The image to read (see `bulkhead image --help` for the forms).
+    #[arg(value_name = "REF", required = true)]
+    pub(crate) reference: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ImageAction {
+    /// Verify an image's integrity: manifest, config and layer digests and sizes, and every
+    /// layer's uncompressed digest against rootfs.diff_ids. Exits 1 if anything does not match.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The image to verify (same forms as `bulkhead image`).
+    #[arg(value_name = "REF")]
+    pub(crate) reference: String,
+
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FsArgs {
+    /// The directory or root filesystem to read.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OpenArgs {
+    /// Platform to pick from a multi-platform image, as OS/ARCH[/VARIANT] (e.g. linux/arm64).
+    /// Default: the only image, or the host's platform among several.
+    #[arg(long, value_name = "PLATFORM")]
+    pub(crate) platform: Option<String>,
+
+    /// Use plain HTTP for the registry (for loopback and test registries only).
+    #[arg(long)]
+    pub(crate) insecure: bool,
+
+    /// Docker config.json with registry credentials.
+    /// [default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) docker_config: Option<PathBuf>,
+
+    /// Refuse images whose layers decompress to more than SIZE in total (K, M, G, T suffixes,
+    /// powers of 1024). Protects against decompression bombs.
+    #[arg(long, value_name = "SIZE", default_value = "32G")]
+    pub(crate) max_decompressed_size: String,
+
+    /// Refuse images with more than N tar entries in total.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
+    pub(crate) max_entries: u64,
+}
+
+impl OpenArgs {
+    /// Validated library settings; reads the environment for the docker config default.
+    pub(crate) fn to_options(&self) -> anyhow::Result<OpenOptions> {
+        let platform = self.platform.as_deref().map(Platform::parse).transpose()?;
+        let max_decompressed_bytes =
+            parse_size(&self.max_decompressed_size).with_context(|| {
+                format!(
+                    "invalid --max-decompressed-size `{}`",
+                    self.max_decompressed_size
+                )
+            })?;
+        let docker_config = self.docker_config.clone().or_else(default_docker_config);
+        Ok(OpenOptions {
+            platform,
+            insecure: self.insecure,
+            docker_config,
+            limits: Limits {
+                max_decompressed_bytes,
+                max_entries: self.max_entries,
+                ..Limits::default()
+            },
+        })
+    }
+}
+
+fn default_docker_config() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("DOCKER_CONFIG") {
+        return Some(PathBuf::from(dir).join("config.json"));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".docker/config.json"))
+}
+
+/// `512`, `64K`, `10M`, `32G`, `1T` (powers of 1024; a trailing `B`/`iB` is accepted).
+fn parse_size(text: &str) -> anyhow::Result<u64> {
+    let t = text
+        .trim()
+        .trim_end_matches(['B', 'b'])
+        .trim_end_matches('i');
+    let (digits, shift) = match t.chars().last() {
+        Some('K' | 'k') => (&t[..t.len() - 1], 10),
+        Some('M' | 'm') => (&t[..t.len() - 1], 20),
+        Some('G' | 'g') => (&t[..t.len() - 1], 30),
+        Some('T' | 't') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .context("expected a number with an optional K, M, G or T suffix")?;
+    if n.leading_zeros() < shift {
+        bail!("size is too large");
+    }
+    Ok(n << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("512").unwrap(), 512);
+        assert_eq!(parse_size("64K").unwrap(), 64 << 10);
+        assert_eq!(parse_size("10MiB").unwrap(), 10 << 20);
+        assert_eq!(parse_size("32G").unwrap(), 32 << 30);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn cli_definition_is_valid() {
+        use clap::CommandFactory as _;
+        Cli::command().debug_assert();
+    }
+}

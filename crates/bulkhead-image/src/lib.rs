@@ -1,0 +1,94 @@
+//! Opens container images from every place they live, verifies every digest before trusting a
+//! byte, and shows their layers as one merged, read-only filesystem.
+//!
+//! Sources ([`ImageSource`]): an OCI image layout directory (`oci:DIR[:TAG]`), a docker-archive
+//! tarball as `docker save` or `skopeo copy` write it (`docker-archive:PATH[:TAG]`, legacy
+//! `manifest.json` form or OCI-in-tar form, the tarball itself plain or gzip), and a registry
+//! (`registry.example/repo:tag` or `@sha256:…`, pulled with `oci-client`, blobs kept in a
+//! temporary directory for the life of the [`Image`]).
+//!
+//! Integrity: every manifest, index and config blob is checked against its descriptor's digest
+//! and size before it is parsed; [`Image::read_layers`] streams each layer once (in parallel),
+//! hashing the compressed blob and the uncompressed tar, and returns a [`LayeredFs`] only if
+//! every blob digest and every `rootfs.diff_ids` entry matches.
+//!
+//! Hostile input: entry paths with `..` or a leading `/` are refused; symlinks resolve inside
+//! the image root only; decompressed bytes and entry counts are capped by [`Limits`] across the
+//! whole image; JSON blobs are size-capped before they are read. Nothing is extracted to disk
+//! and no layer is ever held whole in memory.
+//!
+//! What this crate does not do: decide what is interesting in an image (the analyzers do), print,
+//! or read environment variables (the caller passes the docker config path and the platform).
+//!
+//! ```no_run
+//! use bulkhead_fsview::FsView;
+//! use bulkhead_image::{Image, ImageSource, OpenOptions};
+//!
+//! let source = ImageSource::parse("oci:../shared/images/webapp-oci:webapp")?;
+//! let image = Image::open(&source, &OpenOptions::default())?;
+//! let fs = image.read_layers()?; // verifies every layer digest and diff_id
+//! let os_release = fs.read_to_vec("etc/os-release", 64 * 1024)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod archive;
+mod digest;
+mod error;
+mod image;
+mod layer;
+mod layout;
+mod merged;
+mod platform;
+mod registry;
+mod source;
+mod store;
+
+pub use digest::Digest;
+pub use error::{BlobRole, ImageError};
+pub use image::{Image, ImageSummary, LayerSummary};
+pub use layer::{Compression, EntryKind, LayerEntry, LayerError};
+pub use merged::{Fate, HiddenFile, IndexedLayer, LayeredFs};
+pub use platform::Platform;
+pub use source::ImageSource;
+
+use std::path::PathBuf;
+
+/// Caps that protect against hostile images. The defaults fit real images with a wide margin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Total uncompressed bytes across all layers of one image.
+    pub max_decompressed_bytes: u64,
+    /// Total tar entries across all layers of one image.
+    pub max_entries: u64,
+    /// Largest manifest, index or config blob read into memory.
+    pub max_json_bytes: u64,
+    /// Most layers an image may have.
+    pub max_layers: usize,
+    /// Deepest nesting of image indexes.
+    pub max_index_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_decompressed_bytes: 32 << 30,
+            max_entries: 4_000_000,
+            max_json_bytes: 8 << 20,
+            max_layers: 512,
+            max_index_depth: 8,
+        }
+    }
+}
+
+/// How to open an image.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Which platform to pick from a multi-platform index; `None` picks the only image, or the
+    /// host's platform among several.
+    pub platform: Option<Platform>,
+    /// Talk plain HTTP to the registry (loopback and test registries).
+    pub insecure: bool,
+    /// A docker `config.json` with registry credentials (`auths`).
+    pub docker_config: Option<PathBuf>,
+    pub limits: Limits,
+}

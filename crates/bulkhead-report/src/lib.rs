@@ -1,0 +1,123 @@
+//! Turns Bulkhead results into what the user reads, and outcomes into exit statuses.
+//!
+//! Formats: `table` for people (comfy-table) and `json` for machines, where the JSON is the
+//! serialized result inside an envelope carrying `schema_version` and `bulkhead_version`, so a
+//! consumer can tell which shape it is reading. [`write_atomically`] backs `--output FILE`: a
+//! reader of that file never sees half a report.
+//!
+//! What this crate does not do: decide what was found (analyzers do), print to the terminal or
+//! exit (the CLI does, with the [`ExitStatus`] chosen here).
+//!
+//! ```
+//! use bulkhead_report::ExitStatus;
+//! assert_eq!(ExitStatus::GateFailed.code(), 1);
+//! assert_eq!(ExitStatus::GateFailedWith(4).code(), 4);
+//! ```
+
+mod render;
+
+use std::io::Write;
+use std::path::Path;
+
+pub use render::{
+    FsSummary, VerificationReport, VerifiedLayer, render_fs_summary, render_image_summary,
+    render_verification,
+};
+
+/// The JSON wire format version; bump it when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How the process ends. 0: ran and the gate passed; 1 (or `--exit-code N`): the gate failed;
+/// 2: usage, input or internal error. No bitsets: one number, one meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success,
+    GateFailed,
+    /// The gate failed and the user chose the exit code with `--exit-code`.
+    GateFailedWith(u8),
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::GateFailed => 1,
+            ExitStatus::GateFailedWith(n) => n,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(status.code())
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum OutputFormat {
+    /// A table for people.
+    #[default]
+    Table,
+    /// JSON in a versioned envelope, for machines.
+    Json,
+}
+
+impl OutputFormat {
+    /// Whether people read this format (footers, colour) or programs do.
+    pub fn is_human_readable(self) -> bool {
+        matches!(self, OutputFormat::Table)
+    }
+}
+
+/// Wraps `data` as `{"schema_version", "bulkhead_version", "<kind>": data}`.
+pub fn json_envelope<T: serde::Serialize>(kind: &str, data: &T) -> serde_json::Result<String> {
+    let mut object = serde_json::Map::new();
+    object.insert("schema_version".into(), SCHEMA_VERSION.into());
+    object.insert("bulkhead_version".into(), env!("CARGO_PKG_VERSION").into());
+    object.insert(kind.into(), serde_json::to_value(data)?);
+    let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(object))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
+/// the file is either the old one or the whole new one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_carries_versions() {
+        let text = json_envelope("thing", &vec![1, 2]).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["schema_version"], SCHEMA_VERSION);
+        assert_eq!(value["bulkhead_version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(value["thing"], serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
