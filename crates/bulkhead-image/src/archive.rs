@@ -137,13 +137,7 @@ fn choose_entry<'a>(
     match tag {
         Some(tag) => entries
             .iter()
-            .find(|e| {
-                tags_of(e).iter().any(|t| {
-                    t == tag
-                        || t.ends_with(&format!(":{tag}"))
-                        || t.rsplit_once(':').is_some_and(|(repo, _)| repo == tag)
-                })
-            })
+            .find(|e| tags_of(e).iter().any(|t| repo_tag_matches(t, tag)))
             .ok_or_else(|| ImageError::NoMatchingImage {
                 wanted: format!("tag `{tag}`"),
                 available: all_tags(),
@@ -161,6 +155,20 @@ fn choose_entry<'a>(
             }),
         },
     }
+}
+
+/// `docker.io/library/nginx:1.27` is also `nginx:1.27`, `library/nginx:1.27` and `1.27` (tag
+/// alone): users type whichever they pushed.
+fn repo_tag_matches(repo_tag: &str, wanted: &str) -> bool {
+    let short = |s: &str| {
+        s.strip_prefix("docker.io/library/")
+            .or_else(|| s.strip_prefix("docker.io/"))
+            .or_else(|| s.strip_prefix("library/"))
+            .unwrap_or(s)
+            .to_owned()
+    };
+    let full = short(repo_tag);
+    full == short(wanted) || full.rsplit_once(':').is_some_and(|(_, tag)| tag == wanted)
 }
 
 /// The digest a config member's name promises: `blobs/sha256/<hex>` or `<hex>.json`.

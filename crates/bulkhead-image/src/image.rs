@@ -91,7 +91,12 @@ impl Image {
         // An index entry may not declare its platform; the config always does.
         if let Some(wanted) = &options.platform {
             let actual = image.platform();
-            if !wanted.accepts(&actual) {
+            // Configs rarely record a variant (umoci cannot); only a recorded one can disagree.
+            let comparable = Platform {
+                variant: actual.variant.clone().or_else(|| wanted.variant.clone()),
+                ..actual.clone()
+            };
+            if !wanted.accepts(&comparable) {
                 return Err(ImageError::NoMatchingImage {
                     wanted: format!("platform `{wanted}`"),
                     available: actual.to_string(),

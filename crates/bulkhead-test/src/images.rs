@@ -1,0 +1,180 @@
+//! Real images built with `umoci` and `skopeo` from real parts (host binaries and files).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{cached_fixture, require_tool, run};
+
+/// Bump when a builder below changes, so cached fixtures are rebuilt.
+const VERSION: u32 = 2;
+
+fn umoci(args: &[&str]) -> String {
+    require_tool("umoci", "umoci");
+    run(Command::new("umoci").args(args))
+}
+
+fn skopeo(args: &[&str]) -> String {
+    require_tool("skopeo", "skopeo");
+    run(Command::new("skopeo").args(args))
+}
+
+fn copy_host_file(host: &str, rootfs: &Path, image_path: &str) {
+    let dest = rootfs.join(image_path);
+    fs_err::create_dir_all(dest.parent().unwrap()).unwrap();
+    fs_err::copy(host, &dest).unwrap();
+}
+
+fn write(rootfs: &Path, image_path: &str, content: &str) {
+    let dest = rootfs.join(image_path);
+    fs_err::create_dir_all(dest.parent().unwrap()).unwrap();
+    fs_err::write(dest, content).unwrap();
+}
+
+fn symlink(target: &str, rootfs: &Path, image_path: &str) {
+    let dest = rootfs.join(image_path);
+    fs_err::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(target, dest).unwrap();
+}
+
+/// Packs the bundle's rootfs as a new layer with a history entry.
+fn repack(image: &str, bundle: &Path, created_by: &str) {
+    umoci(&[
+        "repack",
+        // Without it the next repack diffs against the first unpack, not this layer.
+        "--refresh-bundle",
+        "--image",
+        image,
+        "--history.created_by",
+        created_by,
+        bundle.to_str().unwrap(),
+    ]);
+}
+
+/// A secret planted in [`layered_image`]'s first layer and deleted by its second.
+pub const PLANTED_SECRET: &str = "API_TOKEN=bh_test_9f8e7d6c5b4a39281706f5e4d3c2b1a0\n";
+
+/// An OCI layout (tag `layered`) with three layers built by umoci from host files:
+///
+/// 1. `etc/os-release` (the host's), `usr/bin/env` (the host's ELF binary), `bin -> usr/bin`,
+///    `usr/bin/env-abs -> /usr/bin/env`, `usr/bin/escape -> ../../../../../etc/os-release`,
+///    `app/secret.env` ([`PLANTED_SECRET`]), `app/keep.txt` (`v1`), `data/old/{a,b}.txt`.
+/// 2. deletes `app/secret.env` and `data/old/` (umoci writes whiteouts), rewrites
+///    `app/keep.txt` (`v2`), adds `data/new/c.txt`.
+/// 3. `usr/local/bin/tool` (the host's `true`) and a hard link `usr/local/bin/tool-link`.
+///
+/// Config: user `1000:1000`, port `8080/tcp`, env `APP_MODE=test`, entrypoint `/usr/bin/env`,
+/// label `org.example.team=sec`.
+pub fn layered_image() -> PathBuf {
+    cached_fixture(&format!("layered-oci-v{VERSION}"), |dir| {
+        let layout = dir.join("layout");
+        let bundle = dir.join("bundle");
+        let layout_s = layout.to_str().unwrap();
+        let image = format!("{layout_s}:layered");
+        umoci(&["init", "--layout", layout_s]);
+        umoci(&["new", "--image", &image]);
+        umoci(&["unpack", "--image", &image, bundle.to_str().unwrap()]);
+        let rootfs = bundle.join("rootfs");
+
+        copy_host_file("/etc/os-release", &rootfs, "etc/os-release");
+        copy_host_file("/usr/bin/env", &rootfs, "usr/bin/env");
+        symlink("usr/bin", &rootfs, "bin");
+        symlink("/usr/bin/env", &rootfs, "usr/bin/env-abs");
+        symlink("../../../../../etc/os-release", &rootfs, "usr/bin/escape");
+        write(&rootfs, "app/secret.env", PLANTED_SECRET);
+        write(&rootfs, "app/keep.txt", "v1\n");
+        write(&rootfs, "data/old/a.txt", "a\n");
+        write(&rootfs, "data/old/b.txt", "b\n");
+        repack(&image, &bundle, "base: os-release, env, app files");
+
+        fs_err::remove_file(rootfs.join("app/secret.env")).unwrap();
+        fs_err::remove_dir_all(rootfs.join("data/old")).unwrap();
+        write(&rootfs, "app/keep.txt", "v2\n");
+        write(&rootfs, "data/new/c.txt", "c\n");
+        repack(&image, &bundle, "rm app/secret.env data/old; update keep.txt");
+
+        copy_host_file("/usr/bin/true", &rootfs, "usr/local/bin/tool");
+        fs_err::hard_link(
+            rootfs.join("usr/local/bin/tool"),
+            rootfs.join("usr/local/bin/tool-link"),
+        )
+        .unwrap();
+        repack(&image, &bundle, "add tool with a hard link");
+
+        umoci(&[
+            "config",
+            "--image",
+            &image,
+            "--config.user",
+            "1000:1000",
+            "--config.exposedports",
+            "8080/tcp",
+            "--config.env",
+            "APP_MODE=test",
+            "--config.entrypoint",
+            "/usr/bin/env",
+            "--config.label",
+            "org.example.team=sec",
+        ]);
+        umoci(&["gc", "--layout", layout_s]);
+        fs_err::remove_dir_all(&bundle).unwrap();
+    })
+    .join("layout")
+}
+
+/// [`layered_image`] copied by skopeo into a docker-archive (`example/layered:1.0`); skopeo
+/// writes uncompressed layers and a legacy `manifest.json`.
+pub fn layered_docker_archive() -> PathBuf {
+    let layout = layered_image();
+    cached_fixture(&format!("layered-docker-archive-v{VERSION}"), |dir| {
+        let out = dir.join("layered.tar");
+        skopeo(&[
+            "copy",
+            "--quiet",
+            &format!("oci:{}:layered", layout.display()),
+            &format!("docker-archive:{}:example/layered:1.0", out.display()),
+        ]);
+    })
+    .join("layered.tar")
+}
+
+/// A shared demo image (`webapp-oci` or `minimal-oci`) copied by skopeo into a docker-archive.
+pub fn shared_docker_archive(name: &str, tag: &str) -> PathBuf {
+    let layout = crate::shared_dir().join("images").join(name);
+    cached_fixture(&format!("{name}-docker-archive-v{VERSION}"), |dir| {
+        let out = dir.join("image.tar");
+        skopeo(&[
+            "copy",
+            "--quiet",
+            &format!("oci:{}:{tag}", layout.display()),
+            &format!("docker-archive:{}:example/{tag}:1.0", out.display()),
+        ]);
+    })
+    .join("image.tar")
+}
+
+/// An OCI layout whose `index.json` holds one entry, tag `multi`, pointing at a nested image
+/// index with two single-layer images built by umoci: `linux/amd64` (file `/platform` says
+/// `amd64`) and `linux/arm64/v8` (says `arm64`). The images are also tagged `amd64` and
+/// `arm64` in a second layout, `plain`, for pushing with skopeo.
+pub fn multi_platform_image() -> PathBuf {
+    cached_fixture(&format!("multi-platform-v{VERSION}"), |dir| {
+        let layout = dir.join("layout");
+        let layout_s = layout.to_str().unwrap();
+        umoci(&["init", "--layout", layout_s]);
+        for (arch, variant) in [("amd64", None), ("arm64", Some("v8"))] {
+            let image = format!("{layout_s}:{arch}");
+            let bundle = dir.join(format!("bundle-{arch}"));
+            umoci(&["new", "--image", &image]);
+            umoci(&["unpack", "--image", &image, bundle.to_str().unwrap()]);
+            write(&bundle.join("rootfs"), "platform", &format!("{arch}\n"));
+            repack(&image, &bundle, &format!("platform file for {arch}"));
+            // umoci cannot set a variant in the config; the index entry below declares it.
+            let _ = variant;
+            umoci(&["config", "--image", &image, "--architecture", arch, "--os", "linux"]);
+            fs_err::remove_dir_all(&bundle).unwrap();
+        }
+        umoci(&["gc", "--layout", layout_s]);
+        crate::layout::nest_tags_in_index(&layout, &[("amd64", None), ("arm64", Some("v8"))], "multi");
+    })
+    .join("layout")
+}
