@@ -28,6 +28,7 @@ pub(crate) struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub(crate) enum Command {
     /// Read a container image and print its metadata: digests, platform, layers, run config.
     ///

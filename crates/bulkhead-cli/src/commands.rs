@@ -124,14 +124,12 @@ fn fs(args: &FsArgs) -> anyhow::Result<ExitStatus> {
 
 /// Writes the report to `--output` (atomically) or stdout.
 fn emit(output: &OutputArgs, text: &str) -> anyhow::Result<()> {
-    match &output.output {
-        Some(path) => write_atomically(path, text.as_bytes())
-            .with_context(|| format!("cannot write `{}`", path.display())),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-            Ok(())
-        }
+    if let Some(path) = &output.output {
+        return write_atomically(path, text.as_bytes())
+            .with_context(|| format!("cannot write `{}`", path.display()));
     }
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
 }

@@ -128,7 +128,7 @@ impl RuleId {
 /// Where a finding is. Image locations name the layer, because a secret deleted in a later
 /// layer is still in the image and the user needs to know which blob carries it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Location {
     /// Inside a container image: the layer digest (if the finding is in a layer), a path in the
     /// image filesystem, a 1-based line.

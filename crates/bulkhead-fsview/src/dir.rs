@@ -109,9 +109,12 @@ impl FsView for DirView {
     fn read_dir(&self, path: &str) -> Result<Vec<DirEntry>, FsError> {
         let dir = self.resolve(path, true)?;
         let host = self.host_path(&dir);
-        let rd = std::fs::read_dir(&host).map_err(|source| match source.raw_os_error() {
-            Some(libc::ENOTDIR) => FsError::NotADirectory { path: dir.clone() },
-            _ => io_error(&dir, source),
+        let rd = fs_err::read_dir(&host).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotADirectory {
+                FsError::NotADirectory { path: dir.clone() }
+            } else {
+                io_error(&dir, source)
+            }
         })?;
         let mut out = Vec::new();
         for item in rd {

@@ -70,14 +70,14 @@ pub(crate) fn open_docker_archive(
     let config_bytes =
         store.read_small(BlobRole::Config, &entry.config, None, limits.max_json_bytes)?;
     let config_digest = Digest::of(&config_bytes);
-    if let Some(promised) = config_promise {
-        if promised != config_digest {
-            return Err(ImageError::DigestMismatch {
-                role: BlobRole::Config,
-                expected: promised.to_string(),
-                actual: config_digest.to_string(),
-            });
-        }
+    if let Some(promised) = config_promise
+        && promised != config_digest
+    {
+        return Err(ImageError::DigestMismatch {
+            role: BlobRole::Config,
+            expected: promised.to_string(),
+            actual: config_digest.to_string(),
+        });
     }
     let config = parse_config(&config_bytes, &config_digest)?;
     let diff_ids = diff_ids(&config)?;

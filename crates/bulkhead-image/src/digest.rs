@@ -210,6 +210,9 @@ mod tests {
         let mut b = BudgetReader::new(&[0u8; 6][..], budget);
         io::copy(&mut a, &mut io::sink()).unwrap();
         let err = io::copy(&mut b, &mut io::sink()).unwrap_err();
-        assert!(err.get_ref().is_some_and(|e| e.is::<BudgetExceeded>()));
+        assert!(
+            err.get_ref()
+                .is_some_and(<dyn std::error::Error + Send + Sync>::is::<BudgetExceeded>)
+        );
     }
 }

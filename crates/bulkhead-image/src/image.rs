@@ -317,24 +317,24 @@ impl Image {
                 });
             }
         };
-        if let Some(expected) = &declared.digest {
-            if scan.blob_digest != *expected {
-                return Err(ImageError::DigestMismatch {
-                    role: BlobRole::Layer,
-                    expected: expected.to_string(),
-                    actual: scan.blob_digest.to_string(),
-                });
-            }
+        if let Some(expected) = &declared.digest
+            && scan.blob_digest != *expected
+        {
+            return Err(ImageError::DigestMismatch {
+                role: BlobRole::Layer,
+                expected: expected.to_string(),
+                actual: scan.blob_digest.to_string(),
+            });
         }
-        if let Some(size) = declared.size {
-            if scan.blob_size != size {
-                return Err(ImageError::SizeMismatch {
-                    role: BlobRole::Layer,
-                    digest: label,
-                    expected: size,
-                    actual: scan.blob_size,
-                });
-            }
+        if let Some(size) = declared.size
+            && scan.blob_size != size
+        {
+            return Err(ImageError::SizeMismatch {
+                role: BlobRole::Layer,
+                digest: label,
+                expected: size,
+                actual: scan.blob_size,
+            });
         }
         if scan.diff_id != declared.diff_id {
             return Err(ImageError::DiffIdMismatch {

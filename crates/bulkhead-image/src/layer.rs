@@ -123,6 +123,8 @@ impl Compression {
 }
 
 /// A decompressor that can give back its input, so the rest of the blob can be hashed.
+// One per layer stream, never in a collection: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Decoder<R: BufRead> {
     Plain(R),
     Gzip(flate2::bufread::MultiGzDecoder<R>),

@@ -14,6 +14,9 @@ use crate::platform::Platform;
 use crate::store::BlobStore;
 use crate::{Limits, OpenOptions};
 
+/// Fetches a small JSON blob by digest and declared size, verified.
+pub(crate) type FetchBlob<'a> = dyn Fn(BlobRole, &Digest, u64) -> Result<Vec<u8>, ImageError> + 'a;
+
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
 pub(crate) const INDEX_TYPES: [&str; 2] = [
@@ -164,7 +167,7 @@ pub(crate) fn select_manifest(
     descriptors: &[Descriptor],
     wanted: Option<&Platform>,
     limits: &Limits,
-    fetch: &dyn Fn(BlobRole, &Digest, u64) -> Result<Vec<u8>, ImageError>,
+    fetch: &FetchBlob<'_>,
 ) -> Result<(Digest, Vec<u8>), ImageError> {
     let mut candidates = Vec::new();
     let mut seen = HashSet::new();
@@ -178,7 +181,7 @@ fn collect(
     descriptors: &[Descriptor],
     depth: usize,
     limits: &Limits,
-    fetch: &dyn Fn(BlobRole, &Digest, u64) -> Result<Vec<u8>, ImageError>,
+    fetch: &FetchBlob<'_>,
     seen: &mut HashSet<Digest>,
     out: &mut Vec<Candidate>,
 ) -> Result<(), ImageError> {

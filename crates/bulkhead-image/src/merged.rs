@@ -115,10 +115,10 @@ impl LayeredFs {
                         continue; // deleting under a path that does not exist: nothing to do
                     };
                     let fate = Fate::Deleted { by_layer: li };
-                    if kind == EntryKind::Whiteout {
-                        if let Some(node) = self.merged.remove(&key) {
-                            self.set_fate(node, fate);
-                        }
+                    if kind == EntryKind::Whiteout
+                        && let Some(node) = self.merged.remove(&key)
+                    {
+                        self.set_fate(node, fate);
                     }
                     self.remove_descendants(&key, fate);
                 }

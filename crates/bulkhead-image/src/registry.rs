@@ -23,6 +23,9 @@ use crate::image::Image;
 use crate::layout::{INDEX_TYPES, MANIFEST_TYPES, select_manifest};
 use crate::store::BlobStore;
 
+// One linear protocol (resolve the reference, verify manifests, download); splitting it further
+// would only pass its half-dozen locals around.
+#[allow(clippy::too_many_lines)]
 pub(crate) fn open_registry(reference: &str, options: &OpenOptions) -> Result<Image, ImageError> {
     // rustls needs a process-wide crypto provider; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -128,6 +131,42 @@ pub(crate) fn open_registry(reference: &str, options: &OpenOptions) -> Result<Im
             what: format!("manifest `{manifest_digest}`"),
             source,
         })?;
+    let download = download_blobs(&runtime, &client, &parsed, &manifest).map_err(|e| match e {
+        DownloadError::Image(e) => e,
+        DownloadError::Registry(message) => registry_error(message.into()),
+    })?;
+    let store = BlobStore::Dir {
+        root: download.path().to_owned(),
+        _keep: Some(Arc::new(download)),
+    };
+    Image::from_manifest(
+        reference.to_owned(),
+        Arc::new(store),
+        manifest_digest,
+        &manifest_bytes,
+        limits,
+    )
+}
+
+enum DownloadError {
+    Image(ImageError),
+    Registry(String),
+}
+
+impl From<ImageError> for DownloadError {
+    fn from(e: ImageError) -> Self {
+        DownloadError::Image(e)
+    }
+}
+
+/// Downloads the config and layer blobs into a fresh `blobs/sha256/` directory. `oci-client`
+/// checks each blob's digest while it streams; the layer pass checks again when reading.
+fn download_blobs(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    parsed: &Reference,
+    manifest: &ImageManifest,
+) -> Result<tempfile::TempDir, DownloadError> {
     let download = tempfile::Builder::new()
         .prefix("bulkhead-pull-")
         .tempdir()
@@ -151,23 +190,13 @@ pub(crate) fn open_registry(reference: &str, options: &OpenOptions) -> Result<Im
             .block_on(async {
                 let file = tokio::fs::File::create(&path).await?;
                 client
-                    .pull_blob(&parsed, &descriptor, file)
+                    .pull_blob(parsed, &descriptor, file)
                     .await
                     .map_err(std::io::Error::other)
             })
-            .map_err(|e| registry_error(format!("downloading blob `{digest}`: {e}").into()))?;
+            .map_err(|e| DownloadError::Registry(format!("downloading blob `{digest}`: {e}")))?;
     }
-    let store = BlobStore::Dir {
-        root: download.path().to_owned(),
-        _keep: Some(Arc::new(download)),
-    };
-    Image::from_manifest(
-        reference.to_owned(),
-        Arc::new(store),
-        manifest_digest,
-        &manifest_bytes,
-        limits,
-    )
+    Ok(download)
 }
 
 fn is_index(bytes: &[u8]) -> bool {

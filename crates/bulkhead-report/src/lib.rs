@@ -117,7 +117,7 @@ mod tests {
         let path = dir.path().join("out.json");
         write_atomically(&path, b"first").unwrap();
         write_atomically(&path, b"second").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(fs_err::read(&path).unwrap(), b"second");
+        assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

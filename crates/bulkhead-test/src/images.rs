@@ -90,7 +90,11 @@ pub fn layered_image() -> PathBuf {
         fs_err::remove_dir_all(rootfs.join("data/old")).unwrap();
         write(&rootfs, "app/keep.txt", "v2\n");
         write(&rootfs, "data/new/c.txt", "c\n");
-        repack(&image, &bundle, "rm app/secret.env data/old; update keep.txt");
+        repack(
+            &image,
+            &bundle,
+            "rm app/secret.env data/old; update keep.txt",
+        );
 
         copy_host_file("/usr/bin/true", &rootfs, "usr/local/bin/tool");
         fs_err::hard_link(
@@ -170,11 +174,23 @@ pub fn multi_platform_image() -> PathBuf {
             repack(&image, &bundle, &format!("platform file for {arch}"));
             // umoci cannot set a variant in the config; the index entry below declares it.
             let _ = variant;
-            umoci(&["config", "--image", &image, "--architecture", arch, "--os", "linux"]);
+            umoci(&[
+                "config",
+                "--image",
+                &image,
+                "--architecture",
+                arch,
+                "--os",
+                "linux",
+            ]);
             fs_err::remove_dir_all(&bundle).unwrap();
         }
         umoci(&["gc", "--layout", layout_s]);
-        crate::layout::nest_tags_in_index(&layout, &[("amd64", None), ("arm64", Some("v8"))], "multi");
+        crate::layout::nest_tags_in_index(
+            &layout,
+            &[("amd64", None), ("arm64", Some("v8"))],
+            "multi",
+        );
     })
     .join("layout")
 }

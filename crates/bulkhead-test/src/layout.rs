@@ -24,7 +24,8 @@ pub fn zstd(bytes: &[u8]) -> Vec<u8> {
 fn gunzip_if_needed(bytes: &[u8]) -> Vec<u8> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).unwrap();
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out)
+            .unwrap();
         out
     } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
         zstd::decode_all(bytes).unwrap()
@@ -45,18 +46,31 @@ impl RawTar {
         RawTar::default()
     }
 
-    fn entry(&mut self, name: &str, kind: tar::EntryType, data: &[u8], link: Option<&str>) -> &mut Self {
+    fn entry(
+        &mut self,
+        name: &str,
+        kind: tar::EntryType,
+        data: &[u8],
+        link: Option<&str>,
+    ) -> &mut Self {
         let mut header = tar::Header::new_gnu();
         {
             let gnu = header.as_gnu_mut().unwrap();
-            assert!(name.len() <= gnu.name.len(), "RawTar names are limited to 100 bytes");
+            assert!(
+                name.len() <= gnu.name.len(),
+                "RawTar names are limited to 100 bytes"
+            );
             gnu.name[..name.len()].copy_from_slice(name.as_bytes());
             if let Some(link) = link {
                 gnu.linkname[..link.len()].copy_from_slice(link.as_bytes());
             }
         }
         header.set_entry_type(kind);
-        header.set_mode(if kind == tar::EntryType::Directory { 0o755 } else { 0o644 });
+        header.set_mode(if kind == tar::EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
         header.set_size(data.len() as u64);
         header.set_mtime(1_700_000_000);
         header.set_cksum();
@@ -102,7 +116,9 @@ impl LayoutWriter {
     pub fn new(dir: &Path) -> Self {
         fs_err::create_dir_all(dir.join("blobs/sha256")).unwrap();
         fs_err::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-        LayoutWriter { dir: dir.to_owned() }
+        LayoutWriter {
+            dir: dir.to_owned(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -110,7 +126,9 @@ impl LayoutWriter {
     }
 
     pub fn blob_path(&self, digest: &str) -> PathBuf {
-        self.dir.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))
+        self.dir
+            .join("blobs/sha256")
+            .join(digest.trim_start_matches("sha256:"))
     }
 
     /// Stores `bytes` as a blob; returns a descriptor for it.
@@ -123,7 +141,10 @@ impl LayoutWriter {
     /// Stores an image whose layers are the given blobs (gzip, zstd or plain tar); the config's
     /// diff_ids are computed from the layers. Returns the manifest descriptor.
     pub fn image(&self, layers: &[Vec<u8>]) -> Value {
-        let diff_ids: Vec<String> = layers.iter().map(|l| sha256(&gunzip_if_needed(l))).collect();
+        let diff_ids: Vec<String> = layers
+            .iter()
+            .map(|l| sha256(&gunzip_if_needed(l)))
+            .collect();
         self.image_with_diff_ids(layers, &diff_ids)
     }
 
@@ -169,7 +190,11 @@ impl LayoutWriter {
     /// Writes `index.json` listing `manifests` (descriptors, annotated as the test likes).
     pub fn index(&self, manifests: &[Value]) {
         let index = json!({"schemaVersion": 2, "manifests": manifests});
-        fs_err::write(self.dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+        fs_err::write(
+            self.dir.join("index.json"),
+            serde_json::to_vec(&index).unwrap(),
+        )
+        .unwrap();
     }
 }
 
@@ -185,7 +210,9 @@ pub fn tagged(mut descriptor: Value, tag: &str) -> Value {
 pub fn nest_tags_in_index(layout: &Path, tags: &[(&str, Option<&str>)], new_tag: &str) {
     let index_path = layout.join("index.json");
     let mut index: Value = serde_json::from_slice(&fs_err::read(&index_path).unwrap()).unwrap();
-    let writer = LayoutWriter { dir: layout.to_owned() };
+    let writer = LayoutWriter {
+        dir: layout.to_owned(),
+    };
     let read_blob = |digest: &str| -> Value {
         serde_json::from_slice(&fs_err::read(writer.blob_path(digest)).unwrap()).unwrap()
     };
@@ -220,6 +247,9 @@ pub fn nest_tags_in_index(layout: &Path, tags: &[(&str, Option<&str>)], new_tag:
         "application/vnd.oci.image.index.v1+json",
         serde_json::to_vec(&nested_index).unwrap().as_slice(),
     );
-    index["manifests"].as_array_mut().unwrap().push(tagged(desc, new_tag));
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .push(tagged(desc, new_tag));
     fs_err::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
 }

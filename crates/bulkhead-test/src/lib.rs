@@ -56,7 +56,9 @@ pub fn require_tool(tool: &str, package: &str) -> PathBuf {
     std::env::split_paths(&path)
         .map(|dir| dir.join(tool))
         .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("`{tool}` is required for this test: `apt-get install {package}`"))
+        .unwrap_or_else(|| {
+            panic!("`{tool}` is required for this test: `apt-get install {package}`")
+        })
 }
 
 /// Runs a command and fails the test, showing its output, if it does not succeed.

@@ -1,5 +1,6 @@
 //! A real `docker-registry` (Debian's package of distribution 2.8) on 127.0.0.1.
 
+use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -30,7 +31,10 @@ impl Registry {
 
     fn launch(credentials: Option<(String, String)>) -> Registry {
         let binary = require_tool("docker-registry", "docker-registry");
-        let dir = tempfile::Builder::new().prefix("bulkhead-registry-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("bulkhead-registry-")
+            .tempdir()
+            .unwrap();
         let port = free_port();
         let mut config = format!(
             "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
@@ -39,12 +43,17 @@ impl Registry {
         if let Some((user, password)) = &credentials {
             require_tool("htpasswd", "apache2-utils");
             let htpasswd = dir.path().join("htpasswd");
-            run(Command::new("htpasswd")
-                .args(["-Bbc", htpasswd.to_str().unwrap(), user, password]));
-            config.push_str(&format!(
+            run(Command::new("htpasswd").args([
+                "-Bbc",
+                htpasswd.to_str().unwrap(),
+                user,
+                password,
+            ]));
+            let _ = write!(
+                config,
                 "auth:\n  htpasswd:\n    realm: bulkhead-test\n    path: {}\n",
                 htpasswd.display()
-            ));
+            );
         }
         let config_path = dir.path().join("config.yml");
         fs_err::write(&config_path, config).unwrap();
@@ -81,8 +90,11 @@ impl Registry {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let log = std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default();
-        panic!("docker-registry did not come up on port {}:\n{log}", self.port);
+        let log = fs_err::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default();
+        panic!(
+            "docker-registry did not come up on port {}:\n{log}",
+            self.port
+        );
     }
 
     /// `127.0.0.1:PORT`
@@ -116,7 +128,10 @@ impl Registry {
     /// A docker `config.json` in `dir` holding this registry's credentials.
     pub fn docker_config(&self, dir: &Path) -> PathBuf {
         use base64::Engine as _;
-        let (user, password) = self.credentials.clone().expect("registry has no credentials");
+        let (user, password) = self
+            .credentials
+            .clone()
+            .expect("registry has no credentials");
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         let path = dir.join("config.json");
         let json = format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, self.host());
@@ -133,5 +148,9 @@ impl Drop for Registry {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

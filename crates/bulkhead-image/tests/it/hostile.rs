@@ -14,12 +14,19 @@ fn layout_with(layers: &[Vec<u8>]) -> (tempfile::TempDir, LayoutWriter) {
     (dir, writer)
 }
 
-fn read_with(dir: &std::path::Path, limits: Limits) -> Result<bulkhead_image::LayeredFs, ImageError> {
+fn read_with(
+    dir: &std::path::Path,
+    limits: Limits,
+) -> Result<bulkhead_image::LayeredFs, ImageError> {
     let options = OpenOptions {
         limits,
         ..OpenOptions::default()
     };
-    Image::open(&ImageSource::parse(&format!("oci:{}:t", dir.display())).unwrap(), &options)?.read_layers()
+    Image::open(
+        &ImageSource::parse(&format!("oci:{}:t", dir.display())).unwrap(),
+        &options,
+    )?
+    .read_layers()
 }
 
 fn read_default(dir: &std::path::Path) -> Result<bulkhead_image::LayeredFs, ImageError> {
@@ -35,9 +42,16 @@ fn layer_error(err: ImageError) -> LayerError {
 
 #[test]
 fn dot_dot_entry_is_refused() {
-    let (dir, _) = layout_with(&[gzip(&RawTar::new().file("../../tmp/bulkhead-escape", b"x").finish())]);
+    let (dir, _) = layout_with(&[gzip(
+        &RawTar::new()
+            .file("../../tmp/bulkhead-escape", b"x")
+            .finish(),
+    )]);
     let err = layer_error(read_default(dir.path()).unwrap_err());
-    assert!(matches!(err, LayerError::UnsafePath { reason, .. } if reason.contains("..")), "{err}");
+    assert!(
+        matches!(err, LayerError::UnsafePath { reason, .. } if reason.contains("..")),
+        "{err}"
+    );
     assert!(!std::path::Path::new("/tmp/bulkhead-escape").exists());
 }
 
@@ -45,7 +59,16 @@ fn dot_dot_entry_is_refused() {
 fn absolute_entry_is_refused() {
     let (dir, _) = layout_with(&[gzip(&RawTar::new().file("/etc/cron.d/evil", b"x").finish())]);
     let err = layer_error(read_default(dir.path()).unwrap_err());
-    assert!(matches!(err, LayerError::UnsafePath { reason: "absolute path", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            LayerError::UnsafePath {
+                reason: "absolute path",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -59,7 +82,10 @@ fn symlink_out_of_the_root_resolves_inside_it() {
     let fs = read_default(dir.path()).unwrap();
     for link in ["passwd-rel", "passwd-abs", "dir-escape/etc/passwd"] {
         // The image has no etc/passwd, so the host's must not be what we read.
-        assert!(matches!(fs.read_to_vec(link, 1 << 20), Err(FsError::NotFound { .. })), "{link}");
+        assert!(
+            matches!(fs.read_to_vec(link, 1 << 20), Err(FsError::NotFound { .. })),
+            "{link}"
+        );
     }
     assert_eq!(fs.canonicalize("dir-escape").unwrap(), "");
 }
@@ -74,7 +100,10 @@ fn symlink_loops_are_an_error_not_a_hang() {
     let (dir, _) = layout_with(&[gzip(&tar)]);
     let fs = read_default(dir.path()).unwrap();
     assert!(matches!(fs.open("a"), Err(FsError::SymlinkLoop { .. })));
-    assert!(matches!(fs.metadata("self"), Err(FsError::SymlinkLoop { .. })));
+    assert!(matches!(
+        fs.metadata("self"),
+        Err(FsError::SymlinkLoop { .. })
+    ));
     // Listing does not follow links, so it terminates.
     let mut n = 0;
     fs.walk(&mut |_| {
@@ -87,28 +116,42 @@ fn symlink_loops_are_an_error_not_a_hang() {
 
 #[test]
 fn hard_link_to_missing_target_is_refused() {
-    let (dir, _) = layout_with(&[gzip(&RawTar::new().hardlink("etc/shadow", "etc/nowhere").finish())]);
+    let (dir, _) = layout_with(&[gzip(
+        &RawTar::new().hardlink("etc/shadow", "etc/nowhere").finish(),
+    )]);
     let err = layer_error(read_default(dir.path()).unwrap_err());
     assert!(
         matches!(&err, LayerError::HardlinkTargetMissing { path, target } if path == "etc/shadow" && target == "etc/nowhere"),
         "{err}"
     );
-    let (dir, _) = layout_with(&[gzip(&RawTar::new().hardlink("x", "../../etc/passwd").finish())]);
-    assert!(matches!(layer_error(read_default(dir.path()).unwrap_err()), LayerError::UnsafePath { .. }));
+    let (dir, _) = layout_with(&[gzip(
+        &RawTar::new().hardlink("x", "../../etc/passwd").finish(),
+    )]);
+    assert!(matches!(
+        layer_error(read_default(dir.path()).unwrap_err()),
+        LayerError::UnsafePath { .. }
+    ));
 }
 
 #[test]
 fn gzip_bomb_hits_the_decompression_cap() {
     let zeros = vec![0u8; 64 << 20];
     let bomb = gzip(&RawTar::new().file("zeros", &zeros).finish());
-    assert!(bomb.len() < 1 << 20, "the bomb should be small: {}", bomb.len());
+    assert!(
+        bomb.len() < 1 << 20,
+        "the bomb should be small: {}",
+        bomb.len()
+    );
     let (dir, _) = layout_with(&[bomb]);
     let limits = Limits {
         max_decompressed_bytes: 8 << 20,
         ..Limits::default()
     };
     let err = layer_error(read_with(dir.path(), limits).unwrap_err());
-    assert!(matches!(err, LayerError::DecompressedLimit { limit } if limit == 8 << 20), "{err}");
+    assert!(
+        matches!(err, LayerError::DecompressedLimit { limit } if limit == 8 << 20),
+        "{err}"
+    );
     // Under the default cap the same image is fine.
     assert!(read_default(dir.path()).is_ok());
 }
@@ -125,7 +168,10 @@ fn entry_count_cap() {
         ..Limits::default()
     };
     let err = layer_error(read_with(dir.path(), limits).unwrap_err());
-    assert!(matches!(err, LayerError::EntryLimit { limit: 1000 }), "{err}");
+    assert!(
+        matches!(err, LayerError::EntryLimit { limit: 1000 }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -153,7 +199,13 @@ fn truncated_and_corrupt_gzip_are_refused() {
     writer.index(&[tagged(manifest, "t")]);
     let err = read_default(dir.path()).unwrap_err();
     assert!(
-        matches!(&err, ImageError::Layer { source: LayerError::Corrupt { .. }, .. } | ImageError::DiffIdMismatch { .. }),
+        matches!(
+            &err,
+            ImageError::Layer {
+                source: LayerError::Corrupt { .. },
+                ..
+            } | ImageError::DiffIdMismatch { .. }
+        ),
         "{err:?}"
     );
 }
@@ -195,13 +247,17 @@ fn wrong_diff_id_is_caught() {
     let manifest = writer.image_with_diff_ids(&[layer], std::slice::from_ref(&lie));
     writer.index(&[tagged(manifest, "t")]);
     let err = read_default(dir.path()).unwrap_err();
-    assert!(matches!(&err, ImageError::DiffIdMismatch { expected, .. } if *expected == lie), "{err}");
+    assert!(
+        matches!(&err, ImageError::DiffIdMismatch { expected, .. } if *expected == lie),
+        "{err}"
+    );
 }
 
 #[test]
 fn changed_manifest_and_config_are_caught() {
     let (dir, writer) = layout_with(&[gzip(&RawTar::new().file("a", b"a").finish())]);
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("index.json")).unwrap()).unwrap();
     let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap().to_owned();
     let manifest_path = writer.blob_path(&manifest_digest);
     let original = std::fs::read(&manifest_path).unwrap();
@@ -210,7 +266,16 @@ fn changed_manifest_and_config_are_caught() {
     edited[pos] = b'L';
     std::fs::write(&manifest_path, &edited).unwrap();
     let err = read_default(dir.path()).unwrap_err();
-    assert!(matches!(&err, ImageError::DigestMismatch { role: BlobRole::Manifest, .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            ImageError::DigestMismatch {
+                role: BlobRole::Manifest,
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     std::fs::write(&manifest_path, &original).unwrap();
     let manifest: serde_json::Value = serde_json::from_slice(&original).unwrap();
@@ -219,7 +284,16 @@ fn changed_manifest_and_config_are_caught() {
     config.push(b' ');
     std::fs::write(&config_path, &config).unwrap();
     let err = read_default(dir.path()).unwrap_err();
-    assert!(matches!(&err, ImageError::DigestMismatch { role: BlobRole::Config, .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            ImageError::DigestMismatch {
+                role: BlobRole::Config,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -237,7 +311,16 @@ fn index_pointing_at_itself_and_deep_nesting() {
         "t",
     )]);
     let err = read_default(dir.path()).unwrap_err();
-    assert!(matches!(&err, ImageError::DigestMismatch { role: BlobRole::Index, .. }), "{err}");
+    assert!(
+        matches!(
+            &err,
+            ImageError::DigestMismatch {
+                role: BlobRole::Index,
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     // A chain of honest indexes deeper than the limit.
     let dir = tempfile::tempdir().unwrap();
@@ -260,7 +343,10 @@ fn enormous_and_deeply_nested_json() {
     let dir = tempfile::tempdir().unwrap();
     let writer = LayoutWriter::new(dir.path());
     writer.index(&[]);
-    let huge = format!(r#"{{"schemaVersion":2,"manifests":[],"annotations":{{"x":"{}"}}}}"#, "a".repeat(9 << 20));
+    let huge = format!(
+        r#"{{"schemaVersion":2,"manifests":[],"annotations":{{"x":"{}"}}}}"#,
+        "a".repeat(9 << 20)
+    );
     std::fs::write(dir.path().join("index.json"), huge).unwrap();
     let err = read_default(dir.path()).unwrap_err();
     assert!(matches!(err, ImageError::JsonTooLarge { .. }), "{err}");
@@ -272,13 +358,20 @@ fn enormous_and_deeply_nested_json() {
     desc["size"] = json!(1u64 << 30);
     writer.index(&[tagged(desc, "t")]);
     let err = read_default(dir.path()).unwrap_err();
-    assert!(matches!(&err, ImageError::JsonTooLarge { size, .. } if *size == 1 << 30), "{err}");
+    assert!(
+        matches!(&err, ImageError::JsonTooLarge { size, .. } if *size == 1 << 30),
+        "{err}"
+    );
 
     // 100 000 nested arrays: a parse error, not a stack overflow.
     let dir = tempfile::tempdir().unwrap();
     let writer = LayoutWriter::new(dir.path());
     writer.index(&[]);
-    let deep = format!(r#"{{"schemaVersion":2,"manifests":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        r#"{{"schemaVersion":2,"manifests":{}{}}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     std::fs::write(dir.path().join("index.json"), deep).unwrap();
     let err = read_default(dir.path()).unwrap_err();
     assert!(matches!(err, ImageError::Json { .. }), "{err}");
@@ -293,7 +386,13 @@ fn digest_with_path_tricks_is_refused() {
         "t",
     )]);
     let err = read_default(dir.path()).unwrap_err();
-    assert!(matches!(err, ImageError::InvalidDigest { .. } | ImageError::Json { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ImageError::InvalidDigest { .. } | ImageError::Json { .. }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -311,19 +410,38 @@ fn blob_that_is_a_symlink_is_not_followed() {
 #[test]
 fn whiteout_of_dot_dot_and_entries_under_files() {
     let (dir, _) = layout_with(&[gzip(&RawTar::new().file("a/.wh...", b"").finish())]);
-    assert!(matches!(layer_error(read_default(dir.path()).unwrap_err()), LayerError::UnsafePath { .. }));
+    assert!(matches!(
+        layer_error(read_default(dir.path()).unwrap_err()),
+        LayerError::UnsafePath { .. }
+    ));
 
-    let (dir, _) = layout_with(&[gzip(&RawTar::new().file("f", b"file").file("f/x", b"under a file").finish())]);
+    let (dir, _) = layout_with(&[gzip(
+        &RawTar::new()
+            .file("f", b"file")
+            .file("f/x", b"under a file")
+            .finish(),
+    )]);
     let err = layer_error(read_default(dir.path()).unwrap_err());
-    assert!(matches!(&err, LayerError::ParentNotDirectory { parent, .. } if parent == "f"), "{err}");
+    assert!(
+        matches!(&err, LayerError::ParentNotDirectory { parent, .. } if parent == "f"),
+        "{err}"
+    );
 }
 
 #[test]
 fn layers_are_not_valid_tar() {
-    let (dir, _) = layout_with(&[gzip(b"this is not a tar archive at all, just some words to fill a block")]);
+    let (dir, _) = layout_with(&[gzip(
+        b"this is not a tar archive at all, just some words to fill a block",
+    )]);
     let err = read_default(dir.path()).unwrap_err();
     assert!(
-        matches!(&err, ImageError::Layer { source: LayerError::Corrupt { .. }, .. }),
+        matches!(
+            &err,
+            ImageError::Layer {
+                source: LayerError::Corrupt { .. },
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

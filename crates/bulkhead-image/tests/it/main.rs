@@ -1,7 +1,7 @@
 //! Integration tests of bulkhead-image against real images (the shared demo images, images
 //! built here with umoci and skopeo, a real docker-registry) and hand-made hostile ones.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 mod hostile;
 mod merged;
@@ -15,13 +15,18 @@ use bulkhead_fsview::{DirView, FileKind, FsView};
 use bulkhead_image::{Image, ImageSource, LayeredFs, OpenOptions};
 
 fn open(reference: &str) -> Image {
-    Image::open(&ImageSource::parse(reference).unwrap(), &OpenOptions::default())
-        .unwrap_or_else(|e| panic!("cannot open `{reference}`: {e}"))
+    Image::open(
+        &ImageSource::parse(reference).unwrap(),
+        &OpenOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("cannot open `{reference}`: {e}"))
 }
 
 fn read(reference: &str) -> (Image, LayeredFs) {
     let image = open(reference);
-    let fs = image.read_layers().unwrap_or_else(|e| panic!("cannot read `{reference}`: {e:?}"));
+    let fs = image
+        .read_layers()
+        .unwrap_or_else(|e| panic!("cannot read `{reference}`: {e:?}"));
     (image, fs)
 }
 
@@ -29,7 +34,10 @@ fn read(reference: &str) -> (Image, LayeredFs) {
 fn listing(view: &dyn FsView) -> BTreeMap<String, (FileKind, u64, u32)> {
     let mut out = BTreeMap::new();
     view.walk(&mut |e| {
-        out.insert(e.path.clone(), (e.metadata.kind.clone(), e.metadata.size, e.metadata.mode));
+        out.insert(
+            e.path.clone(),
+            (e.metadata.kind.clone(), e.metadata.size, e.metadata.mode),
+        );
         Ok(())
     })
     .unwrap();
@@ -57,8 +65,16 @@ fn umoci_rootfs(layout: &Path, tag: &str, cache_name: &str) -> std::path::PathBu
 fn assert_same_tree(ours: &LayeredFs, rootfs: &Path) {
     let theirs = listing(&DirView::new(rootfs).unwrap());
     let ours = listing(ours);
-    let only_ours: Vec<_> = ours.keys().filter(|k| !theirs.contains_key(*k)).take(10).collect();
-    let only_theirs: Vec<_> = theirs.keys().filter(|k| !ours.contains_key(*k)).take(10).collect();
+    let only_ours: Vec<_> = ours
+        .keys()
+        .filter(|k| !theirs.contains_key(*k))
+        .take(10)
+        .collect();
+    let only_theirs: Vec<_> = theirs
+        .keys()
+        .filter(|k| !ours.contains_key(*k))
+        .take(10)
+        .collect();
     assert!(
         only_ours.is_empty() && only_theirs.is_empty(),
         "trees differ: only in ours {only_ours:?}; only in umoci's {only_theirs:?}"

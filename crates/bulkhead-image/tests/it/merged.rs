@@ -22,30 +22,58 @@ fn merged(layers: &[Vec<u8>]) -> bulkhead_image::LayeredFs {
 }
 
 fn names(fs: &dyn FsView, dir: &str) -> Vec<String> {
-    fs.read_dir(dir).unwrap().iter().map(|e| e.file_name().to_owned()).collect()
+    fs.read_dir(dir)
+        .unwrap()
+        .iter()
+        .map(|e| e.file_name().to_owned())
+        .collect()
 }
 
 #[test]
 fn whiteout_deletes_lower_file_and_subtree() {
     let fs = merged(&[
-        RawTar::new().dir("a/").file("a/x", b"x").dir("a/sub/").file("a/sub/y", b"y").file("b", b"b").finish(),
-        RawTar::new().file("a/.wh.sub", b"").file(".wh.b", b"").finish(),
+        RawTar::new()
+            .dir("a/")
+            .file("a/x", b"x")
+            .dir("a/sub/")
+            .file("a/sub/y", b"y")
+            .file("b", b"b")
+            .finish(),
+        RawTar::new()
+            .file("a/.wh.sub", b"")
+            .file(".wh.b", b"")
+            .finish(),
     ]);
     assert_eq!(names(&fs, "a"), ["x"]);
     assert!(matches!(fs.metadata("b"), Err(FsError::NotFound { .. })));
-    let hidden: Vec<_> = fs.hidden_files().into_iter().map(|h| (h.path, h.fate)).collect();
+    let hidden: Vec<_> = fs
+        .hidden_files()
+        .into_iter()
+        .map(|h| (h.path, h.fate))
+        .collect();
     assert_eq!(
         hidden,
-        [("a/sub/y".to_owned(), Fate::Deleted { by_layer: 1 }), ("b".to_owned(), Fate::Deleted { by_layer: 1 })]
+        [
+            ("a/sub/y".to_owned(), Fate::Deleted { by_layer: 1 }),
+            ("b".to_owned(), Fate::Deleted { by_layer: 1 })
+        ]
     );
 }
 
 #[test]
 fn opaque_whiteout_hides_lower_children_only() {
     let fs = merged(&[
-        RawTar::new().dir("d/").file("d/old1", b"1").file("d/old2", b"2").finish(),
+        RawTar::new()
+            .dir("d/")
+            .file("d/old1", b"1")
+            .file("d/old2", b"2")
+            .finish(),
         // The opaque marker comes *after* a sibling from the same layer: order does not matter.
-        RawTar::new().dir("d/").file("d/new", b"n").file("d/.wh..wh..opq", b"").finish(),
+        RawTar::new()
+            .dir("d/")
+            .file("d/new", b"n")
+            .file("d/.wh..wh..opq", b"")
+            .finish(),
     ]);
     assert_eq!(names(&fs, "d"), ["new"]);
     assert_eq!(fs.read_to_vec("d/new", 10).unwrap(), b"n");
@@ -53,34 +81,67 @@ fn opaque_whiteout_hides_lower_children_only() {
 
 #[test]
 fn whiteout_in_the_same_layer_does_not_delete_its_own_file() {
-    let fs = merged(&[RawTar::new().file("keep", b"k").file(".wh.keep", b"").finish()]);
+    let fs = merged(&[RawTar::new()
+        .file("keep", b"k")
+        .file(".wh.keep", b"")
+        .finish()]);
     assert_eq!(fs.read_to_vec("keep", 10).unwrap(), b"k");
 }
 
 #[test]
 fn file_replaces_directory_and_directories_merge() {
     let fs = merged(&[
-        RawTar::new().dir("x/").file("x/inner", b"i").dir("y/").file("y/one", b"1").finish(),
-        RawTar::new().file("x", b"now a file").dir("y/").file("y/two", b"2").finish(),
+        RawTar::new()
+            .dir("x/")
+            .file("x/inner", b"i")
+            .dir("y/")
+            .file("y/one", b"1")
+            .finish(),
+        RawTar::new()
+            .file("x", b"now a file")
+            .dir("y/")
+            .file("y/two", b"2")
+            .finish(),
     ]);
     assert!(fs.metadata("x").unwrap().is_file());
-    assert!(matches!(fs.metadata("x/inner"), Err(FsError::NotADirectory { .. })));
+    assert!(matches!(
+        fs.metadata("x/inner"),
+        Err(FsError::NotADirectory { .. })
+    ));
     assert_eq!(names(&fs, "y"), ["one", "two"]);
-    let hidden: Vec<_> = fs.hidden_files().into_iter().map(|h| (h.path, h.fate)).collect();
-    assert_eq!(hidden, [("x/inner".to_owned(), Fate::Replaced { by_layer: 1 })]);
+    let hidden: Vec<_> = fs
+        .hidden_files()
+        .into_iter()
+        .map(|h| (h.path, h.fate))
+        .collect();
+    assert_eq!(
+        hidden,
+        [("x/inner".to_owned(), Fate::Replaced { by_layer: 1 })]
+    );
 }
 
 #[test]
 fn entries_written_through_a_symlinked_parent_land_at_its_target() {
     let fs = merged(&[
-        RawTar::new().dir("usr/").dir("usr/lib/").symlink("lib", "usr/lib").symlink("up", "../../..").finish(),
-        RawTar::new().file("lib/libx.so", b"elf").file("up/etc/evil", b"inside").finish(),
+        RawTar::new()
+            .dir("usr/")
+            .dir("usr/lib/")
+            .symlink("lib", "usr/lib")
+            .symlink("up", "../../..")
+            .finish(),
+        RawTar::new()
+            .file("lib/libx.so", b"elf")
+            .file("up/etc/evil", b"inside")
+            .finish(),
     ]);
     assert_eq!(names(&fs, "usr/lib"), ["libx.so"]);
     assert_eq!(fs.read_to_vec("lib/libx.so", 10).unwrap(), b"elf");
     // The escaping symlink is clamped at the root: the file is the image's own /etc/evil.
     assert_eq!(fs.read_to_vec("etc/evil", 10).unwrap(), b"inside");
-    assert!(matches!(fs.symlink_metadata("lib").unwrap().kind, FileKind::Symlink { .. }));
+    assert!(matches!(
+        fs.symlink_metadata("lib").unwrap().kind,
+        FileKind::Symlink { .. }
+    ));
 }
 
 #[test]
@@ -110,5 +171,8 @@ fn read_dir_lists_direct_children_in_order() {
         .finish()]);
     assert_eq!(names(&fs, ""), ["a", "a.b", "a0"]);
     assert_eq!(names(&fs, "a"), ["b", "m", "z"]);
-    assert!(matches!(fs.read_dir("a0"), Err(FsError::NotADirectory { .. })));
+    assert!(matches!(
+        fs.read_dir("a0"),
+        Err(FsError::NotADirectory { .. })
+    ));
 }

@@ -15,7 +15,10 @@ fn insecure() -> OpenOptions {
     }
 }
 
-fn pull(reference: &str, options: &OpenOptions) -> Result<(Image, bulkhead_image::LayeredFs), ImageError> {
+fn pull(
+    reference: &str,
+    options: &OpenOptions,
+) -> Result<(Image, bulkhead_image::LayeredFs), ImageError> {
     let image = Image::open(&ImageSource::parse(reference).unwrap(), options)?;
     let fs = image.read_layers()?;
     Ok((image, fs))
@@ -28,18 +31,28 @@ fn skopeo_digest(reference: &str, creds: Option<&str>) -> String {
     if let Some(c) = creds {
         cmd.arg(format!("--creds={c}"));
     }
-    run(cmd.arg(format!("docker://{reference}"))).trim().to_owned()
+    run(cmd.arg(format!("docker://{reference}")))
+        .trim()
+        .to_owned()
 }
 
 #[test]
 fn pull_by_tag_and_by_digest() {
     let registry = Registry::start();
     let layout = images::layered_image();
-    let reference = registry.push(&format!("oci:{}:layered", layout.display()), "team/layered:1.0", false);
+    let reference = registry.push(
+        &format!("oci:{}:layered", layout.display()),
+        "team/layered:1.0",
+        false,
+    );
     let (image, fs) = pull(&reference, &insecure()).unwrap();
     let digest = skopeo_digest(&reference, None);
     assert_eq!(image.manifest_digest().unwrap().as_str(), digest);
-    let (_, local) = pull(&format!("oci:{}:layered", layout.display()), &OpenOptions::default()).unwrap();
+    let (_, local) = pull(
+        &format!("oci:{}:layered", layout.display()),
+        &OpenOptions::default(),
+    )
+    .unwrap();
     assert_eq!(listing(&fs), listing(&local));
     assert_eq!(fs.read_to_vec("app/keep.txt", 10).unwrap(), b"v2\n");
 
@@ -51,7 +64,11 @@ fn pull_by_tag_and_by_digest() {
     let err = pull(&reference, &OpenOptions::default()).unwrap_err();
     assert!(matches!(err, ImageError::Registry { .. }), "{err}");
     // An unknown tag is an error naming the reference.
-    let err = pull(&format!("{}/team/layered:nope", registry.host()), &insecure()).unwrap_err();
+    let err = pull(
+        &format!("{}/team/layered:nope", registry.host()),
+        &insecure(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("team/layered:nope"), "{err}");
 }
 
@@ -59,27 +76,42 @@ fn pull_by_tag_and_by_digest() {
 fn pull_multi_platform_index() {
     let registry = Registry::start();
     let layout = images::multi_platform_image();
-    let reference = registry.push(&format!("oci:{}:multi", layout.display()), "multi:latest", true);
+    let reference = registry.push(
+        &format!("oci:{}:multi", layout.display()),
+        "multi:latest",
+        true,
+    );
     for (platform, expected) in [("linux/arm64", "arm64\n"), ("linux/amd64", "amd64\n")] {
         let options = OpenOptions {
             platform: Some(Platform::parse(platform).unwrap()),
             ..insecure()
         };
         let (_, fs) = pull(&reference, &options).unwrap();
-        assert_eq!(fs.read_to_vec("platform", 100).unwrap(), expected.as_bytes(), "{platform}");
+        assert_eq!(
+            fs.read_to_vec("platform", 100).unwrap(),
+            expected.as_bytes(),
+            "{platform}"
+        );
     }
     let options = OpenOptions {
         platform: Some(Platform::parse("linux/riscv64").unwrap()),
         ..insecure()
     };
-    assert!(matches!(pull(&reference, &options).unwrap_err(), ImageError::NoMatchingImage { .. }));
+    assert!(matches!(
+        pull(&reference, &options).unwrap_err(),
+        ImageError::NoMatchingImage { .. }
+    ));
 }
 
 #[test]
 fn pull_with_basic_auth_from_docker_config() {
     let registry = Registry::start_with_basic_auth("alice", "correct horse");
     let layout = bulkhead_test::shared_dir().join("images/minimal-oci");
-    let reference = registry.push(&format!("oci:{}:minimal", layout.display()), "minimal:1", false);
+    let reference = registry.push(
+        &format!("oci:{}:minimal", layout.display()),
+        "minimal:1",
+        false,
+    );
     let err = pull(&reference, &insecure()).unwrap_err();
     assert!(matches!(err, ImageError::Registry { .. }), "{err}");
     let dir = tempfile::tempdir().unwrap();

@@ -41,22 +41,32 @@ fn shared_webapp_layout_matches_its_index_and_umoci() {
     assert_same_tree(&fs, &rootfs);
 
     // Content comes back byte for byte, through symlinks inside the root.
-    for path in ["etc/os-release", "var/lib/dpkg/status", "srv/api/package-lock.json"] {
+    for path in [
+        "etc/os-release",
+        "var/lib/dpkg/status",
+        "srv/api/package-lock.json",
+    ] {
         let ours = fs.read_to_vec(path, 64 << 20).unwrap();
         assert_eq!(ours, std::fs::read(rootfs.join(path)).unwrap(), "{path}");
     }
     let os_release = String::from_utf8(fs.read_to_vec("/etc/os-release", 4096).unwrap()).unwrap();
-    assert!(os_release.contains("VERSION_CODENAME=bookworm"), "{os_release}");
+    assert!(
+        os_release.contains("VERSION_CODENAME=bookworm"),
+        "{os_release}"
+    );
 
     // dpkg's own record agrees with `dpkg-query -W` run when the image was built.
-    let inventory = std::fs::read_to_string(bulkhead_test::shared_dir().join("images/webapp-inventory.txt")).unwrap();
+    let inventory =
+        std::fs::read_to_string(bulkhead_test::shared_dir().join("images/webapp-inventory.txt"))
+            .unwrap();
     let dpkg_count = inventory
         .lines()
         .skip(1)
         .take_while(|l| !l.starts_with('#'))
         .filter(|l| !l.trim().is_empty())
         .count();
-    let status = String::from_utf8(fs.read_to_vec("var/lib/dpkg/status", 64 << 20).unwrap()).unwrap();
+    let status =
+        String::from_utf8(fs.read_to_vec("var/lib/dpkg/status", 64 << 20).unwrap()).unwrap();
     let installed = status
         .split("\n\n")
         .filter(|stanza| stanza.contains("Status: install ok installed"))
@@ -72,16 +82,29 @@ fn shared_webapp_deleted_env_is_listed_and_readable() {
         fs.metadata("srv/api/.env"),
         Err(bulkhead_fsview::FsError::NotFound { .. })
     ));
-    let hidden: Vec<_> = fs.hidden_files().into_iter().filter(|h| h.path == "srv/api/.env").collect();
+    let hidden: Vec<_> = fs
+        .hidden_files()
+        .into_iter()
+        .filter(|h| h.path == "srv/api/.env")
+        .collect();
     assert_eq!(hidden.len(), 1, "{hidden:?}");
     assert_eq!(hidden[0].layer, 2);
     assert_eq!(hidden[0].fate, Fate::Deleted { by_layer: 3 });
     assert_eq!(hidden[0].size, 141);
     let mut env = String::new();
-    fs.open_in_layer(2, "srv/api/.env").unwrap().read_to_string(&mut env).unwrap();
+    fs.open_in_layer(2, "srv/api/.env")
+        .unwrap()
+        .read_to_string(&mut env)
+        .unwrap();
     let key_id = ["AKIAIOSFOD", "NN7EX", "AMPLE"].concat();
-    assert!(env.contains(&format!("AWS_ACCESS_KEY_ID={key_id}")), "{env}");
-    assert_eq!(fs.origin("srv/api/config/production.json").unwrap(), Some(3));
+    assert!(
+        env.contains(&format!("AWS_ACCESS_KEY_ID={key_id}")),
+        "{env}"
+    );
+    assert_eq!(
+        fs.origin("srv/api/config/production.json").unwrap(),
+        Some(3)
+    );
 }
 
 #[test]
@@ -100,7 +123,10 @@ fn shared_minimal_layout_resolves_its_symlink() {
 fn layered_umoci_image_matches_umoci_unpack() {
     let layout = images::layered_image();
     let (image, fs) = read(&format!("oci:{}:layered", layout.display()));
-    assert_same_tree(&fs, &umoci_rootfs(&layout, "layered", "layered-umoci-unpack-v1"));
+    assert_same_tree(
+        &fs,
+        &umoci_rootfs(&layout, "layered", "layered-umoci-unpack-v1"),
+    );
 
     // Symlinks resolve inside the root: absolute, relative, and escaping ones.
     assert_eq!(fs.canonicalize("bin/env").unwrap(), "usr/bin/env");
@@ -110,7 +136,10 @@ fn layered_umoci_image_matches_umoci_unpack() {
         fs.read_to_vec("usr/bin/escape", 4096).unwrap(),
         std::fs::read("/etc/os-release").unwrap()
     );
-    assert_eq!(fs.read_to_vec("bin/env", 8 << 20).unwrap(), std::fs::read("/usr/bin/env").unwrap());
+    assert_eq!(
+        fs.read_to_vec("bin/env", 8 << 20).unwrap(),
+        std::fs::read("/usr/bin/env").unwrap()
+    );
     // The hard link reads as the file it links to.
     assert_eq!(
         fs.read_to_vec("usr/local/bin/tool-link", 8 << 20).unwrap(),
@@ -125,14 +154,25 @@ fn layered_umoci_image_matches_umoci_unpack() {
         .map(|h| (h.path, h.layer, h.fate))
         .collect();
     for expected in [
-        ("app/secret.env".to_owned(), 0, Fate::Deleted { by_layer: 1 }),
+        (
+            "app/secret.env".to_owned(),
+            0,
+            Fate::Deleted { by_layer: 1 },
+        ),
         ("app/keep.txt".to_owned(), 0, Fate::Replaced { by_layer: 1 }),
-        ("data/old/a.txt".to_owned(), 0, Fate::Deleted { by_layer: 1 }),
+        (
+            "data/old/a.txt".to_owned(),
+            0,
+            Fate::Deleted { by_layer: 1 },
+        ),
     ] {
         assert!(hidden.contains(&expected), "{expected:?} not in {hidden:?}");
     }
     let mut secret = String::new();
-    fs.open_in_layer(0, "app/secret.env").unwrap().read_to_string(&mut secret).unwrap();
+    fs.open_in_layer(0, "app/secret.env")
+        .unwrap()
+        .read_to_string(&mut secret)
+        .unwrap();
     assert_eq!(secret, images::PLANTED_SECRET);
 
     let summary = image.summary(&fs);
@@ -153,13 +193,24 @@ fn docker_archive_from_skopeo_reads_like_the_layout() {
     let archive = images::layered_docker_archive();
     let (image, fs) = read(&format!("docker-archive:{}", archive.display()));
     // skopeo rewrites layers uncompressed, so blob digests differ; diff_ids and the tree do not.
-    let diff_ids = |fs: &bulkhead_image::LayeredFs| fs.layers().iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>();
+    let diff_ids = |fs: &bulkhead_image::LayeredFs| {
+        fs.layers()
+            .iter()
+            .map(|l| l.diff_id.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(diff_ids(&fs), diff_ids(&oci_fs));
     assert_eq!(listing(&fs), listing(&oci_fs));
     assert_eq!(image.summary(&fs).user, oci_image.summary(&oci_fs).user);
-    assert!(image.manifest_digest().is_none(), "a legacy docker-archive has no manifest blob");
+    assert!(
+        image.manifest_digest().is_none(),
+        "a legacy docker-archive has no manifest blob"
+    );
     // Tag selection by RepoTags.
-    read(&format!("docker-archive:{}:example/layered:1.0", archive.display()));
+    read(&format!(
+        "docker-archive:{}:example/layered:1.0",
+        archive.display()
+    ));
     let err = Image::open(
         &ImageSource::parse(&format!("docker-archive:{}:nope", archive.display())).unwrap(),
         &OpenOptions::default(),
@@ -173,11 +224,18 @@ fn gzip_docker_archive_and_gzip_layers_read_the_same() {
     let archive = images::shared_docker_archive("minimal-oci", "minimal");
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("image.tar.gz");
-    std::fs::write(&gz, bulkhead_test::layout::gzip(&std::fs::read(&archive).unwrap())).unwrap();
+    std::fs::write(
+        &gz,
+        bulkhead_test::layout::gzip(&std::fs::read(&archive).unwrap()),
+    )
+    .unwrap();
     let (_, plain) = read(&archive.display().to_string());
     let (_, zipped) = read(&format!("docker-archive:{}", gz.display()));
     assert_eq!(listing(&plain), listing(&zipped));
-    assert_eq!(zipped.read_to_vec("bin/sh", 4 << 20).unwrap(), plain.read_to_vec("bin/busybox", 4 << 20).unwrap());
+    assert_eq!(
+        zipped.read_to_vec("bin/sh", 4 << 20).unwrap(),
+        plain.read_to_vec("bin/busybox", 4 << 20).unwrap()
+    );
 }
 
 #[test]
@@ -213,7 +271,10 @@ fn multi_platform_index_picks_by_tag_and_platform() {
     assert_eq!(platform_of(Some("linux/arm64/v8")).unwrap(), "arm64\n");
     assert_eq!(platform_of(Some("linux/amd64")).unwrap(), "amd64\n");
     // No platform asked for: the host's (these tests run on amd64 machines).
-    assert_eq!(platform_of(None).unwrap(), format!("{}\n", Platform::host().architecture));
+    assert_eq!(
+        platform_of(None).unwrap(),
+        format!("{}\n", Platform::host().architecture)
+    );
     let err = platform_of(Some("linux/s390x")).unwrap_err();
     assert!(
         matches!(&err, ImageError::NoMatchingImage { available, .. } if available.contains("linux/arm64/v8") && available.contains("linux/amd64")),
@@ -236,13 +297,22 @@ fn zstd_and_uncompressed_layers() {
     use bulkhead_test::layout::{LayoutWriter, RawTar, tagged, zstd};
     let dir = tempfile::tempdir().unwrap();
     let writer = LayoutWriter::new(dir.path());
-    let l1 = RawTar::new().dir("etc/").file("etc/a", b"from zstd").finish();
+    let l1 = RawTar::new()
+        .dir("etc/")
+        .file("etc/a", b"from zstd")
+        .finish();
     let l2 = RawTar::new().file("etc/b", b"from plain tar").finish();
     let manifest = writer.image(&[zstd(&l1), l2]);
     writer.index(&[tagged(manifest, "t")]);
     let (_, fs) = read(&format!("oci:{}:t", dir.path().display()));
-    assert_eq!(fs.layers()[0].compression, bulkhead_image::Compression::Zstd);
-    assert_eq!(fs.layers()[1].compression, bulkhead_image::Compression::None);
+    assert_eq!(
+        fs.layers()[0].compression,
+        bulkhead_image::Compression::Zstd
+    );
+    assert_eq!(
+        fs.layers()[1].compression,
+        bulkhead_image::Compression::None
+    );
     assert_eq!(fs.read_to_vec("etc/a", 100).unwrap(), b"from zstd");
     assert_eq!(fs.read_to_vec("etc/b", 100).unwrap(), b"from plain tar");
     assert!(matches!(fs.metadata("etc").unwrap().kind, FileKind::Dir));
