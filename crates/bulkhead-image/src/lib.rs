@@ -92,3 +92,71 @@ pub struct OpenOptions {
     pub docker_config: Option<PathBuf>,
     pub limits: Limits,
 }
+
+/// Entry points for `cargo fuzz` (see `fuzz/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::sync::Arc;
+
+    use bulkhead_fsview::FsView as _;
+
+    use crate::digest::Budget;
+    use crate::merged::{IndexedLayer, LayeredFs};
+    use crate::store::BlobStore;
+
+    /// Reads `bytes` as a layer blob (any compression) under small caps, merges it, and walks
+    /// and resolves the result. Must never panic or hang.
+    pub fn layer(bytes: &[u8]) {
+        let Ok(scan) =
+            crate::layer::scan_layer(bytes, &Budget::new(16 << 20), &Budget::new(10_000))
+        else {
+            return;
+        };
+        let store = Arc::new(BlobStore::Dir {
+            root: std::env::temp_dir().join("bulkhead-fuzz-nonexistent"),
+            _keep: None,
+        });
+        let paths: Vec<String> = scan.entries.iter().map(|e| e.path.clone()).collect();
+        let layer = IndexedLayer {
+            digest: scan.blob_digest,
+            blob_path: String::new(),
+            diff_id: scan.diff_id,
+            size: scan.blob_size,
+            uncompressed_size: scan.uncompressed_size,
+            compression: scan.compression,
+            entries: scan.entries,
+            fates: Vec::new(),
+        };
+        let Ok(fs) = LayeredFs::merge(store, vec![layer]) else {
+            return;
+        };
+        let _ = fs.walk(&mut |_| Ok(()));
+        let _ = fs.hidden_files();
+        for path in paths.iter().take(64) {
+            let _ = fs.canonicalize(path);
+            let _ = fs.read_dir(path);
+        }
+    }
+
+    /// Parses `bytes` as an index, a manifest and a config, and runs manifest selection over
+    /// the index's descriptors with a fetcher that serves `bytes` for every digest.
+    pub fn metadata_json(bytes: &[u8]) {
+        let _ = serde_json::from_slice::<oci_spec::image::ImageManifest>(bytes);
+        if let Ok(config) = serde_json::from_slice::<oci_spec::image::ImageConfiguration>(bytes) {
+            let _ = crate::image::diff_ids(&config);
+        }
+        if let Ok(index) = serde_json::from_slice::<oci_spec::image::ImageIndex>(bytes) {
+            let fetch = |_: crate::BlobRole, _: &crate::Digest, _: u64| Ok(bytes.to_vec());
+            let _ = crate::layout::select_manifest(
+                index.manifests(),
+                None,
+                &crate::Limits::default(),
+                &fetch,
+            );
+        }
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let _ = crate::Platform::parse(text);
+            let _ = crate::Digest::parse(text);
+        }
+    }
+}

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::{DigestError, OciDistributionError};
 use oci_client::manifest::OciDescriptor;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -173,8 +174,9 @@ fn download_blobs(
         .map_err(|e| ImageError::io(std::env::temp_dir(), e))?;
     let blob_dir = download.path().join("blobs/sha256");
     fs_err::create_dir_all(&blob_dir).map_err(|e| ImageError::io(&blob_dir, e))?;
-    let blobs = std::iter::once(manifest.config()).chain(manifest.layers().iter());
-    for desc in blobs {
+    let blobs = std::iter::once((BlobRole::Config, manifest.config()))
+        .chain(manifest.layers().iter().map(|l| (BlobRole::Layer, l)));
+    for (role, desc) in blobs {
         let digest = Digest::parse(desc.digest().as_ref())?;
         let path = blob_dir.join(digest.hex());
         if path.exists() {
@@ -186,15 +188,28 @@ fn download_blobs(
             size: i64::try_from(desc.size()).unwrap_or(i64::MAX),
             ..OciDescriptor::default()
         };
-        runtime
-            .block_on(async {
-                let file = tokio::fs::File::create(&path).await?;
-                client
-                    .pull_blob(parsed, &descriptor, file)
-                    .await
-                    .map_err(std::io::Error::other)
-            })
-            .map_err(|e| DownloadError::Registry(format!("downloading blob `{digest}`: {e}")))?;
+        runtime.block_on(async {
+            let file = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| ImageError::io(&path, e))?;
+            client
+                .pull_blob(parsed, &descriptor, file)
+                .await
+                .map_err(|e| match e {
+                    // The registry served other bytes than the digest names: tampering.
+                    OciDistributionError::DigestError(DigestError::VerificationError {
+                        expected,
+                        actual,
+                    }) => DownloadError::Image(ImageError::DigestMismatch {
+                        role,
+                        expected,
+                        actual,
+                    }),
+                    other => {
+                        DownloadError::Registry(format!("downloading blob `{digest}`: {other}"))
+                    }
+                })
+        })?;
     }
     Ok(download)
 }
