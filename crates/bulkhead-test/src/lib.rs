@@ -17,6 +17,7 @@
 pub mod images;
 pub mod layout;
 pub mod registry;
+mod token;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

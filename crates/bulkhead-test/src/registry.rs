@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::token::{self, TokenServer};
 use crate::{require_tool, run};
 
 /// A registry process serving plain HTTP on a free loopback port; killed on drop.
@@ -16,20 +17,44 @@ pub struct Registry {
     port: u16,
     dir: tempfile::TempDir,
     credentials: Option<(String, String)>,
+    token_server: Option<TokenServer>,
+}
+
+/// How the registry authenticates clients.
+enum Auth<'a> {
+    Anonymous,
+    /// HTTP basic auth against an htpasswd file (bcrypt).
+    Basic(&'a str, &'a str),
+    /// The registry token protocol: basic credentials go to a token server, which hands out
+    /// bearer JWTs the registry verifies.
+    Token(&'a str, &'a str),
 }
 
 impl Registry {
     /// Starts an anonymous registry.
     pub fn start() -> Registry {
-        Registry::launch(None)
+        Registry::launch(&Auth::Anonymous)
     }
 
     /// Starts a registry that requires HTTP basic auth (htpasswd, bcrypt) for `user`/`password`.
     pub fn start_with_basic_auth(user: &str, password: &str) -> Registry {
-        Registry::launch(Some((user.to_owned(), password.to_owned())))
+        Registry::launch(&Auth::Basic(user, password))
     }
 
-    fn launch(credentials: Option<(String, String)>) -> Registry {
+    /// Starts a registry behind token authentication, with a token server that issues tokens
+    /// to `user`/`password` for whatever scope they ask.
+    pub fn start_with_token_auth(user: &str, password: &str) -> Registry {
+        Registry::launch(&Auth::Token(user, password))
+    }
+
+    /// How many bearer tokens the token server has issued (0 without token auth).
+    pub fn tokens_issued(&self) -> usize {
+        self.token_server
+            .as_ref()
+            .map_or(0, |t| t.issued.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn launch(auth: &Auth<'_>) -> Registry {
         let binary = require_tool("docker-registry", "docker-registry");
         let dir = tempfile::Builder::new()
             .prefix("bulkhead-registry-")
@@ -40,7 +65,10 @@ impl Registry {
             "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
             dir.path().join("storage").display()
         );
-        if let Some((user, password)) = &credentials {
+        let mut credentials = None;
+        let mut token_server = None;
+        if let Auth::Basic(user, password) = auth {
+            credentials = Some(((*user).to_owned(), (*password).to_owned()));
             require_tool("htpasswd", "apache2-utils");
             let htpasswd = dir.path().join("htpasswd");
             run(Command::new("htpasswd").args([
@@ -54,6 +82,19 @@ impl Registry {
                 "auth:\n  htpasswd:\n    realm: bulkhead-test\n    path: {}\n",
                 htpasswd.display()
             );
+        }
+        if let Auth::Token(user, password) = auth {
+            credentials = Some(((*user).to_owned(), (*password).to_owned()));
+            let server = TokenServer::start(dir.path(), user, password);
+            let _ = write!(
+                config,
+                "auth:\n  token:\n    realm: http://127.0.0.1:{}/token\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                server.port,
+                token::SERVICE,
+                token::ISSUER,
+                server.cert_pem.display()
+            );
+            token_server = Some(server);
         }
         let config_path = dir.path().join("config.yml");
         fs_err::write(&config_path, config).unwrap();
@@ -70,6 +111,7 @@ impl Registry {
             port,
             dir,
             credentials,
+            token_server,
         };
         registry.wait_ready();
         registry

@@ -126,3 +126,37 @@ fn pull_with_basic_auth_from_docker_config() {
     );
     assert_eq!(fs.canonicalize("bin/sh").unwrap(), "bin/busybox");
 }
+
+#[test]
+fn pull_with_token_auth() {
+    let registry = Registry::start_with_token_auth("carol", "t0ken-pass");
+    let layout = bulkhead_test::shared_dir().join("images/minimal-oci");
+    let reference = registry.push(
+        &format!("oci:{}:minimal", layout.display()),
+        "tok/minimal:1",
+        false,
+    );
+    let pushed_with = registry.tokens_issued();
+    assert!(
+        pushed_with > 0,
+        "skopeo's push should have gone through the token server"
+    );
+    // Anonymous: the token server refuses, so the registry answers 401.
+    let err = pull(&reference, &insecure()).unwrap_err();
+    assert!(matches!(err, ImageError::Registry { .. }), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let options = OpenOptions {
+        docker_config: Some(registry.docker_config(dir.path())),
+        ..insecure()
+    };
+    let (image, fs) = pull(&reference, &options).unwrap();
+    assert!(
+        registry.tokens_issued() > pushed_with,
+        "our pull must have fetched a bearer token"
+    );
+    assert_eq!(
+        image.manifest_digest().unwrap().as_str(),
+        skopeo_digest(&reference, Some("carol:t0ken-pass"))
+    );
+    assert_eq!(fs.canonicalize("bin/sh").unwrap(), "bin/busybox");
+}
