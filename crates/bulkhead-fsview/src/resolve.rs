@@ -136,7 +136,11 @@ mod tests {
         assert_eq!(resolve(&t, "up").unwrap(), "etc/shadow");
         assert_eq!(resolve(&t, "/abs").unwrap(), "etc/shadow");
         assert_eq!(resolve(&t, "lib/x").unwrap(), "usr/lib/x");
-        assert_eq!(resolve(&t, "lib/../etc/shadow").unwrap(), "etc/shadow");
+        // `..` is physical, as in the kernel: it leaves the symlink's target, not the link.
+        assert_eq!(resolve(&t, "lib/../lib/x").unwrap(), "usr/lib/x");
+        assert!(
+            matches!(resolve(&t, "lib/../etc/shadow"), Err(FsError::NotFound { path }) if path == "usr/etc")
+        );
         let kept = resolve_in_root("lib", false, |p| {
             t.get(p).cloned().unwrap_or(NodeKind::Missing)
         });

@@ -84,9 +84,15 @@ impl Image {
             ImageSource::DockerArchive { path, tag } => {
                 crate::archive::open_docker_archive(path, tag.as_deref(), options)
             }
+            #[cfg(feature = "registry")]
             ImageSource::Registry { reference } => {
                 crate::registry::open_registry(reference, options)
             }
+            #[cfg(not(feature = "registry"))]
+            ImageSource::Registry { reference } => Err(ImageError::InvalidReference {
+                reference: reference.clone(),
+                reason: "this build has no registry support (feature `registry`)".into(),
+            }),
         }?;
         // An index entry may not declare its platform; the config always does.
         if let Some(wanted) = &options.platform {

@@ -39,6 +39,7 @@ mod layer;
 mod layout;
 mod merged;
 mod platform;
+#[cfg(feature = "registry")]
 mod registry;
 mod source;
 mod store;

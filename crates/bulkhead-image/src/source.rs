@@ -55,7 +55,7 @@ impl ImageSource {
             }
         }
         reference
-            .parse::<oci_client::Reference>()
+            .parse::<oci_spec::distribution::Reference>()
             .map_err(|e| invalid(&format!("not a path and not a registry reference ({e})")))?;
         Ok(ImageSource::Registry {
             reference: reference.to_owned(),

@@ -194,3 +194,48 @@ pub fn multi_platform_image() -> PathBuf {
     })
     .join("layout")
 }
+
+/// A docker-archive whose layer members are gzip-compressed (as `build-images.sh` in
+/// `../shared/images` writes them, and as older `docker save` did for some storage drivers):
+/// [`layered_docker_archive`] with every layer member gzipped in place, same names.
+pub fn layered_docker_archive_gzip_layers() -> PathBuf {
+    let plain = layered_docker_archive();
+    cached_fixture(&format!("layered-docker-archive-gz-v{VERSION}"), |dir| {
+        let manifest: serde_json::Value = {
+            let mut archive = tar::Archive::new(fs_err::File::open(&plain).unwrap());
+            let mut entry = archive
+                .entries()
+                .unwrap()
+                .map(Result::unwrap)
+                .find(|e| e.path().unwrap().to_str() == Some("manifest.json"))
+                .expect("manifest.json in the archive");
+            serde_json::from_reader(&mut entry).unwrap()
+        };
+        let layers: Vec<String> = manifest[0]["Layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_owned())
+            .collect();
+        let out = fs_err::File::create(dir.join("layered-gz.tar")).unwrap();
+        let mut builder = tar::Builder::new(out);
+        let mut archive = tar::Archive::new(fs_err::File::open(&plain).unwrap());
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let name = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+            if layers.contains(&name) {
+                data = crate::layout::gzip(&data);
+            }
+            let mut header = entry.header().clone();
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, &name, data.as_slice())
+                .unwrap();
+        }
+        builder.finish().unwrap();
+    })
+    .join("layered-gz.tar")
+}

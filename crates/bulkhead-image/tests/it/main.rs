@@ -5,6 +5,7 @@
 
 mod hostile;
 mod merged;
+#[cfg(feature = "registry")]
 mod registry;
 mod sources;
 

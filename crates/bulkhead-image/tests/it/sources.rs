@@ -220,6 +220,30 @@ fn docker_archive_from_skopeo_reads_like_the_layout() {
 }
 
 #[test]
+fn docker_archive_with_gzip_layers() {
+    let (_, plain) = read(&images::layered_docker_archive().display().to_string());
+    let (_, gz) = read(&format!(
+        "docker-archive:{}",
+        images::layered_docker_archive_gzip_layers().display()
+    ));
+    assert!(
+        gz.layers()
+            .iter()
+            .all(|l| l.compression == bulkhead_image::Compression::Gzip)
+    );
+    // The diff_ids (of the uncompressed tar) still match the config; the trees are identical.
+    let diff_ids = |fs: &bulkhead_image::LayeredFs| {
+        fs.layers()
+            .iter()
+            .map(|l| l.diff_id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(diff_ids(&gz), diff_ids(&plain));
+    assert_eq!(listing(&gz), listing(&plain));
+    assert_eq!(gz.read_to_vec("app/keep.txt", 10).unwrap(), b"v2\n");
+}
+
+#[test]
 fn gzip_docker_archive_and_gzip_layers_read_the_same() {
     let archive = images::shared_docker_archive("minimal-oci", "minimal");
     let dir = tempfile::tempdir().unwrap();
