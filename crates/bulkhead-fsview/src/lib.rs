@@ -176,6 +176,36 @@ pub trait FsView: Send + Sync {
         Ok(out)
     }
 
+    /// Reads every regular file (not following symlinks) for which `select` returns true and
+    /// whose size is at most `max_size`, and hands each one's content to `visit`, in no
+    /// particular order. A file that cannot be read is reported to `visit` as an error; the
+    /// pass goes on. The default opens each file in turn; an image view overrides it to stream
+    /// each layer only once, since reopening a compressed layer per file would be quadratic.
+    fn read_selected(
+        &self,
+        select: &dyn Fn(&str, &Metadata) -> bool,
+        max_size: u64,
+        visit: &mut dyn FnMut(&str, Result<Vec<u8>, FsError>),
+    ) -> Result<(), FsError> {
+        let mut chosen = Vec::new();
+        self.walk(&mut |entry| {
+            if entry.metadata.is_file() && entry.metadata.size <= max_size && select(&entry.path, &entry.metadata) {
+                chosen.push(entry.path.clone());
+            }
+            Ok(())
+        })?;
+        for path in chosen {
+            visit(&path, self.read_to_vec(&path, max_size));
+        }
+        Ok(())
+    }
+
+    /// Which layer (its blob digest) last wrote `path`, for views that have layers.
+    fn origin_layer(&self, path: &str) -> Option<String> {
+        let _ = path;
+        None
+    }
+
     /// Visits every node under the root, parents before children, siblings in name order.
     /// Symlinks are reported, not followed, so a loop cannot trap the walk.
     fn walk(&self, visit: &mut dyn FnMut(&DirEntry) -> Result<(), FsError>) -> Result<(), FsError> {

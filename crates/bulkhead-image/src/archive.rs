@@ -40,8 +40,9 @@ pub(crate) fn open_docker_archive(
         return crate::layout::open_layout(store, label, path, tag, options);
     }
     if !has_legacy {
-        let mut names: Vec<&str> = members.member_names().take(5).collect();
+        let mut names: Vec<&str> = members.member_names().collect();
         names.sort_unstable();
+        names.truncate(5);
         return Err(ImageError::NotADockerArchive {
             path: path.to_owned(),
             reason: format!(

@@ -430,6 +430,25 @@ impl LayeredFs {
     }
 }
 
+/// Reads `size` bytes at `offset` of a forward-only stream now at `*position`.
+fn read_at(stream: &mut dyn Read, position: &mut u64, offset: u64, size: u64) -> std::io::Result<Vec<u8>> {
+    if offset < *position {
+        return Err(std::io::Error::other("file data lies behind the stream position"));
+    }
+    let skipped = std::io::copy(&mut stream.take(offset - *position), &mut std::io::sink())?;
+    *position += skipped;
+    if *position != offset {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+    let read = stream.take(size).read_to_end(&mut data)?;
+    *position += read as u64;
+    if read as u64 != size {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(data)
+}
+
 fn synthetic_dir() -> Metadata {
     Metadata {
         kind: FileKind::Dir,
@@ -497,6 +516,74 @@ impl FsView for LayeredFs {
             return Err(FsError::NotFound { path: key });
         }
         Ok(key)
+    }
+
+    /// Streams each layer that holds a selected file once, front to back, reading the selected
+    /// files' data on the way.
+    fn read_selected(
+        &self,
+        select: &dyn Fn(&str, &Metadata) -> bool,
+        max_size: u64,
+        visit: &mut dyn FnMut(&str, Result<Vec<u8>, FsError>),
+    ) -> Result<(), FsError> {
+        // layer -> (data offset, size, path), from the visible files chosen.
+        let mut by_layer: BTreeMap<u32, Vec<(u64, u64, String)>> = BTreeMap::new();
+        for (path, node) in &self.merged {
+            let meta = self.metadata_of(*node);
+            if !meta.is_file() || meta.size > max_size || !select(path, &meta) {
+                continue;
+            }
+            let data = self.hardlinks.get(&(node.layer, node.entry)).copied().unwrap_or(*node);
+            if let Some(entry) = self.entry(data) {
+                by_layer
+                    .entry(data.layer)
+                    .or_default()
+                    .push((entry.data_offset, entry.size, path.clone()));
+            }
+        }
+        for (layer_no, mut wanted) in by_layer {
+            wanted.sort();
+            let layer = &self.layers[layer_no as usize];
+            let opened = self
+                .store
+                .open(&layer.blob_path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| b.ok_or_else(|| format!("layer blob `{}` has disappeared", layer.digest)))
+                .and_then(|(blob, _)| open_entry_data(blob, 0, u64::MAX).map_err(|e| e.to_string()));
+            let mut stream = match opened {
+                Ok(stream) => stream,
+                Err(message) => {
+                    for (_, _, path) in &wanted {
+                        visit(path, Err(FsError::Backend { path: path.clone(), source: message.clone().into() }));
+                    }
+                    continue;
+                }
+            };
+            let mut position = 0u64;
+            // Hard links share their target's data offset: the second path reuses the bytes.
+            let mut last: Option<(u64, Vec<u8>)> = None;
+            for (offset, size, path) in &wanted {
+                if let Some((at, data)) = &last
+                    && at == offset
+                {
+                    visit(path, Ok(data.clone()));
+                    continue;
+                }
+                match read_at(&mut stream, &mut position, *offset, *size) {
+                    Ok(data) => {
+                        visit(path, Ok(data.clone()));
+                        last = Some((*offset, data));
+                    }
+                    Err(source) => visit(path, Err(FsError::Io { path: path.clone(), source })),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn origin_layer(&self, path: &str) -> Option<String> {
+        let layer = self.origin(path).ok().flatten()?;
+        Some(self.layers[layer].digest.to_string())
     }
 
     /// Walks the merged tree in path order straight from the index (parents before children).

@@ -4,7 +4,9 @@ use bulkhead_fsview::{FileKind, FsError, FsView};
 use bulkhead_image::Fate;
 use bulkhead_test::layout::{LayoutWriter, RawTar, gzip, tagged};
 
-fn merged(layers: &[Vec<u8>]) -> bulkhead_image::LayeredFs {
+/// Builds a one-tag layout of `layers` (each gzipped) and reads it. The layout directory is
+/// returned too: file content is streamed from it on demand, so it must outlive the view.
+fn merged_in(layers: &[Vec<u8>]) -> (tempfile::TempDir, bulkhead_image::LayeredFs) {
     let dir = tempfile::tempdir().unwrap();
     let writer = LayoutWriter::new(dir.path());
     let manifest = writer.image(&layers.iter().map(|l| gzip(l)).collect::<Vec<_>>());
@@ -15,10 +17,7 @@ fn merged(layers: &[Vec<u8>]) -> bulkhead_image::LayeredFs {
     )
     .unwrap();
     let fs = image.read_layers().unwrap();
-    // Content stays readable after the layout's TempDir is gone? No: keep it alive by leaking
-    // the directory for the duration of the test process.
-    std::mem::forget(dir);
-    fs
+    (dir, fs)
 }
 
 fn names(fs: &dyn FsView, dir: &str) -> Vec<String> {
@@ -31,7 +30,7 @@ fn names(fs: &dyn FsView, dir: &str) -> Vec<String> {
 
 #[test]
 fn whiteout_deletes_lower_file_and_subtree() {
-    let fs = merged(&[
+    let (_dir, fs) = merged_in(&[
         RawTar::new()
             .dir("a/")
             .file("a/x", b"x")
@@ -62,7 +61,7 @@ fn whiteout_deletes_lower_file_and_subtree() {
 
 #[test]
 fn opaque_whiteout_hides_lower_children_only() {
-    let fs = merged(&[
+    let (_dir, fs) = merged_in(&[
         RawTar::new()
             .dir("d/")
             .file("d/old1", b"1")
@@ -81,7 +80,7 @@ fn opaque_whiteout_hides_lower_children_only() {
 
 #[test]
 fn whiteout_in_the_same_layer_does_not_delete_its_own_file() {
-    let fs = merged(&[RawTar::new()
+    let (_dir, fs) = merged_in(&[RawTar::new()
         .file("keep", b"k")
         .file(".wh.keep", b"")
         .finish()]);
@@ -90,7 +89,7 @@ fn whiteout_in_the_same_layer_does_not_delete_its_own_file() {
 
 #[test]
 fn file_replaces_directory_and_directories_merge() {
-    let fs = merged(&[
+    let (_dir, fs) = merged_in(&[
         RawTar::new()
             .dir("x/")
             .file("x/inner", b"i")
@@ -122,7 +121,7 @@ fn file_replaces_directory_and_directories_merge() {
 
 #[test]
 fn entries_written_through_a_symlinked_parent_land_at_its_target() {
-    let fs = merged(&[
+    let (_dir, fs) = merged_in(&[
         RawTar::new()
             .dir("usr/")
             .dir("usr/lib/")
@@ -146,7 +145,7 @@ fn entries_written_through_a_symlinked_parent_land_at_its_target() {
 
 #[test]
 fn missing_parent_directories_are_implied() {
-    let fs = merged(&[RawTar::new().file("deep/er/file", b"f").finish()]);
+    let (_dir, fs) = merged_in(&[RawTar::new().file("deep/er/file", b"f").finish()]);
     assert!(fs.metadata("deep/er").unwrap().is_dir());
     assert_eq!(names(&fs, ""), ["deep"]);
     let mut seen = Vec::new();
@@ -160,7 +159,7 @@ fn missing_parent_directories_are_implied() {
 
 #[test]
 fn read_dir_lists_direct_children_in_order() {
-    let fs = merged(&[RawTar::new()
+    let (_dir, fs) = merged_in(&[RawTar::new()
         .dir("a/")
         .file("a/z", b"")
         .file("a.b", b"")

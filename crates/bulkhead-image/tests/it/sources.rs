@@ -342,3 +342,26 @@ fn zstd_and_uncompressed_layers() {
     assert!(matches!(fs.metadata("etc").unwrap().kind, FileKind::Dir));
     let _ = open(&format!("oci:{}:t", dir.path().display()));
 }
+
+#[test]
+fn batch_reading_matches_one_by_one_reading() {
+    let layout = images::layered_image();
+    let (_, fs) = read(&format!("oci:{}:layered", layout.display()));
+    let mut batch = std::collections::BTreeMap::new();
+    fs.read_selected(&|_, _| true, 1 << 20, &mut |path, content| {
+        batch.insert(path.to_owned(), content.unwrap());
+    })
+    .unwrap();
+    let files: Vec<String> = listing(&fs)
+        .into_iter()
+        .filter(|(_, (kind, _, _))| *kind == FileKind::File)
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(batch.keys().cloned().collect::<Vec<_>>(), files);
+    for (path, content) in &batch {
+        assert_eq!(content, &fs.read_to_vec(path, 1 << 20).unwrap(), "{path}");
+    }
+    // Both names of the hard-linked pair are delivered, with the same bytes.
+    assert_eq!(batch["usr/local/bin/tool"], batch["usr/local/bin/tool-link"]);
+    assert_eq!(fs.origin_layer("app/keep.txt").as_deref(), Some(fs.layers()[1].digest.as_str()));
+}

@@ -1,0 +1,23 @@
+//! TODO(issue 4): this cataloger is being written.
+
+use bulkhead_fsview::Metadata;
+
+use super::{Cataloger, Context, ParseError};
+use crate::{Options, Package};
+
+#[derive(Debug)]
+pub(crate) struct CargoLock;
+
+impl Cataloger for CargoLock {
+    fn name(&self) -> &'static str {
+        "cargo-lock-cargolock"
+    }
+
+    fn wants(&self, _path: &str, _meta: &Metadata, _options: &Options) -> bool {
+        false
+    }
+
+    fn parse(&self, _path: &str, _content: &[u8], _context: &Context<'_>) -> Result<Vec<Package>, ParseError> {
+        Ok(Vec::new())
+    }
+}

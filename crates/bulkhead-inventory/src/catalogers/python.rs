@@ -1,0 +1,40 @@
+//! TODO(issue 4): this cataloger is being written.
+
+use bulkhead_fsview::Metadata;
+
+use super::{Cataloger, Context, ParseError};
+use crate::{Options, Package};
+
+#[derive(Debug)]
+pub(crate) struct PythonInstalled;
+
+impl Cataloger for PythonInstalled {
+    fn name(&self) -> &'static str {
+        "python-pythoninstalled"
+    }
+
+    fn wants(&self, _path: &str, _meta: &Metadata, _options: &Options) -> bool {
+        false
+    }
+
+    fn parse(&self, _path: &str, _content: &[u8], _context: &Context<'_>) -> Result<Vec<Package>, ParseError> {
+        Ok(Vec::new())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PythonRequirements;
+
+impl Cataloger for PythonRequirements {
+    fn name(&self) -> &'static str {
+        "python-pythonrequirements"
+    }
+
+    fn wants(&self, _path: &str, _meta: &Metadata, _options: &Options) -> bool {
+        false
+    }
+
+    fn parse(&self, _path: &str, _content: &[u8], _context: &Context<'_>) -> Result<Vec<Package>, ParseError> {
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,269 @@
+//! What is installed in a filesystem: the operating system and every package a package
+//! manager or a language ecosystem left a record of.
+//!
+//! [`catalog`] takes any [`FsView`] (an image's merged layers or a directory), selects the
+//! files the catalogers understand in one walk, reads them in one streaming pass
+//! ([`FsView::read_selected`], which for images reads each layer once), and returns an
+//! [`Inventory`]: the [`OsRelease`] and a sorted, de-duplicated list of [`Package`]s, each with
+//! a purl and the locations (path, and layer digest for images) it was found at.
+//!
+//! Catalogers (one module each under `catalogers/`): dpkg (keeping the source package, which
+//! distro advisories are keyed by), apk, rpm, Python dist-info/egg-info and requirement files,
+//! npm `package-lock.json`/`yarn.lock`/`pnpm-lock.yaml`/installed `package.json`, Cargo.lock,
+//! Go build info and `cargo auditable` data in binaries, Java archives, Ruby gemspecs, PHP
+//! `composer.lock`/`installed.json`, .NET `*.deps.json`.
+//!
+//! A file a cataloger cannot parse is a warning in the inventory, not an error: one broken
+//! lockfile must not hide the other thousand packages. What this crate does not do: match
+//! vulnerabilities (`bulkhead-vulndb`) or write SBOMs (`bulkhead-sbom`).
+//!
+//! ```
+//! use bulkhead_fsview::DirView;
+//! # let dir = tempfile::tempdir().unwrap();
+//! # std::fs::create_dir_all(dir.path().join("app")).unwrap();
+//! # std::fs::write(dir.path().join("app/requirements.txt"), "flask==0.12.2\n").unwrap();
+//! let inventory = bulkhead_inventory::catalog(&DirView::new(dir.path()).unwrap(), &Default::default()).unwrap();
+//! assert_eq!(inventory.packages[0].purl, "pkg:pypi/flask@0.12.2");
+//! ```
+
+mod catalogers;
+pub mod os;
+
+use std::collections::BTreeMap;
+
+use bulkhead_fsview::{FsError, FsView};
+use serde::{Deserialize, Serialize};
+
+pub use os::OsRelease;
+
+/// The ecosystem a package belongs to: decides its purl type and which advisories apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    Deb,
+    Apk,
+    Rpm,
+    #[serde(rename = "pypi")]
+    PyPI,
+    Npm,
+    Cargo,
+    Golang,
+    Maven,
+    Gem,
+    Composer,
+    #[serde(rename = "nuget")]
+    NuGet,
+}
+
+impl Ecosystem {
+    /// The purl type (`pkg:<type>/…`).
+    pub fn purl_type(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "deb",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+            Ecosystem::PyPI => "pypi",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Cargo => "cargo",
+            Ecosystem::Golang => "golang",
+            Ecosystem::Maven => "maven",
+            Ecosystem::Gem => "gem",
+            Ecosystem::Composer => "composer",
+            Ecosystem::NuGet => "nuget",
+        }
+    }
+}
+
+/// The source package a binary package was built from (dpkg `Source:`, apk `origin`, rpm
+/// source RPM). Distro advisories name source packages.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourcePackage {
+    pub name: String,
+    pub version: String,
+}
+
+/// Where a package was found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PackageLocation {
+    /// Path inside the scanned root (no leading `/`).
+    pub path: String,
+    /// Blob digest of the image layer that last wrote `path`; `None` for directories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+}
+
+/// One installed or locked package.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Package {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourcePackage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// A development-only dependency (npm `dev`, composer `packages-dev`, …).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    pub locations: Vec<PackageLocation>,
+    /// Which cataloger found it (`dpkg`, `python-dist-info`, …).
+    pub cataloger: String,
+}
+
+/// What [`catalog`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub os: Option<OsRelease>,
+    pub packages: Vec<Package>,
+    /// Files that looked like package records but could not be parsed, with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Limits for cataloging hostile trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Largest file any cataloger reads; bigger ones are skipped with a warning.
+    pub max_file_size: u64,
+    /// Largest executable inspected for embedded Go or Rust build data.
+    pub max_binary_size: u64,
+    /// How deep nested Java archives are opened.
+    pub max_archive_depth: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_file_size: 64 << 20,
+            max_binary_size: 256 << 20,
+            max_archive_depth: 4,
+        }
+    }
+}
+
+/// Errors that stop cataloging altogether (a broken file is only a warning).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InventoryError {
+    #[error("cannot walk the filesystem")]
+    Walk(#[from] FsError),
+}
+
+/// Detects the OS and runs every cataloger over `fs`.
+pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, InventoryError> {
+    let os = os::detect(fs);
+    let context = catalogers::Context { os: os.as_ref(), options };
+    let all = catalogers::all();
+    let mut packages = Vec::new();
+    let mut warnings = Vec::new();
+    let limit = options.max_file_size.max(options.max_binary_size);
+    fs.read_selected(
+        &|path, meta| all.iter().any(|c| c.wants(path, meta, options)),
+        limit,
+        &mut |path, content| {
+            let content = match content {
+                Ok(c) => c,
+                Err(e) => {
+                    warnings.push(format!("`/{path}`: {e}"));
+                    return;
+                }
+            };
+            let layer = fs.origin_layer(path);
+            for cataloger in all.iter().filter(|c| c.wants_content(path, &content)) {
+                match cataloger.parse(path, &content, &context) {
+                    Ok(found) => packages.extend(found.into_iter().map(|mut p| {
+                        if p.locations.is_empty() {
+                            p.locations.push(PackageLocation { path: path.to_owned(), layer: layer.clone() });
+                        } else {
+                            for l in &mut p.locations {
+                                l.layer = l.layer.take().or_else(|| layer.clone());
+                            }
+                        }
+                        p.cataloger = cataloger.name().to_owned();
+                        p
+                    })),
+                    Err(e) => warnings.push(format!("`/{path}` ({}): {e}", cataloger.name())),
+                }
+            }
+        },
+    )?;
+    warnings.sort();
+    Ok(Inventory {
+        os,
+        packages: merge(packages),
+        warnings,
+    })
+}
+
+/// One entry per (ecosystem, name, version, source, arch): locations are merged, and a
+/// package is dev-only only if every sighting says so.
+fn merge(packages: Vec<Package>) -> Vec<Package> {
+    let mut merged: BTreeMap<(Ecosystem, String, String, String), Package> = BTreeMap::new();
+    for p in packages {
+        let key = (p.ecosystem, p.name.clone(), p.version.clone(), p.purl.clone());
+        match merged.get_mut(&key) {
+            Some(existing) => {
+                existing.locations.extend(p.locations);
+                existing.dev &= p.dev;
+                for l in p.licenses {
+                    if !existing.licenses.contains(&l) {
+                        existing.licenses.push(l);
+                    }
+                }
+            }
+            None => {
+                merged.insert(key, p);
+            }
+        }
+    }
+    merged
+        .into_values()
+        .map(|mut p| {
+            p.locations.sort();
+            p.locations.dedup();
+            p
+        })
+        .collect()
+}
+
+/// Builds a purl string; `None` if the parts are not a valid purl (the caller then skips the
+/// package with a warning rather than emit an invalid identifier).
+pub fn purl(
+    ecosystem: Ecosystem,
+    namespace: Option<&str>,
+    name: &str,
+    version: &str,
+    qualifiers: &[(&str, &str)],
+) -> Option<String> {
+    let mut p = packageurl::PackageUrl::new(ecosystem.purl_type(), name).ok()?;
+    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        p.with_namespace(ns).ok()?;
+    }
+    if !version.is_empty() {
+        p.with_version(version).ok()?;
+    }
+    for (k, v) in qualifiers {
+        if !v.is_empty() {
+            p.add_qualifier(*k, *v).ok()?;
+        }
+    }
+    Some(p.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purls_are_encoded() {
+        assert_eq!(
+            purl(Ecosystem::Deb, Some("debian"), "libc6", "2.36-9+deb12u4", &[("arch", "amd64"), ("distro", "debian-12")]).unwrap(),
+            "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12"
+        );
+        assert_eq!(purl(Ecosystem::Npm, Some("@babel"), "core", "7.0.0", &[]).unwrap(), "pkg:npm/%40babel/core@7.0.0");
+        assert_eq!(purl(Ecosystem::Golang, Some("github.com/pkg"), "errors", "v0.9.1", &[]).unwrap(), "pkg:golang/github.com/pkg/errors@v0.9.1");
+    }
+}
