@@ -45,8 +45,18 @@ pub(crate) enum Command {
 
     /// Read a directory or root filesystem and print what it holds.
     ///
-    /// Symlinks are resolved inside DIR only; nothing outside it is read.
+    /// Symlinks are resolved inside DIR only; nothing outside it is read. With
+    /// `--format cyclonedx` or `spdx-json`, print an SBOM of the packages found.
     Fs(FsArgs),
+
+    /// Write an SBOM of an image or directory, or read one back.
+    ///
+    /// TARGET is an image reference (as for `bulkhead image`), a directory, or an existing
+    /// CycloneDX/SPDX JSON file. For an image or directory, the packages found (OS packages
+    /// and language packages, with purls and the layer each came from) are written as
+    /// CycloneDX 1.6 (default) or SPDX 2.3 JSON. For an SBOM file, its packages are listed
+    /// (table or json), or converted to the other SBOM format.
+    Sbom(SbomArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,8 +106,26 @@ pub(crate) struct FsArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct OutputArgs {
+pub(crate) struct SbomArgs {
+    /// Image reference, directory, or SBOM file.
+    #[arg(value_name = "TARGET")]
+    pub(crate) target: String,
+
     /// Output format.
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Cyclonedx)]
+    pub(crate) format: OutputFormat,
+
+    /// Write the document to FILE (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub(crate) open: OpenArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Output format (`cyclonedx` and `spdx-json` write an SBOM of the packages found).
     #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
     pub(crate) format: OutputFormat,
 

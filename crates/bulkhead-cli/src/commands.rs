@@ -1,16 +1,21 @@
 //! What each subcommand does: call the libraries, render, write, pick the exit status.
 
 use std::io::Write as _;
+use std::path::Path;
 
 use anyhow::Context as _;
 use bulkhead_fsview::{DirView, FileKind, FsView as _};
 use bulkhead_image::{Image, ImageError, ImageSource};
+use bulkhead_inventory::Inventory;
 use bulkhead_report::{
-    ExitStatus, FsSummary, VerificationReport, VerifiedLayer, render_fs_summary,
-    render_image_summary, render_verification, write_atomically,
+    ExitStatus, FsSummary, OutputFormat, VerificationReport, VerifiedLayer, render_fs_summary,
+    render_image_summary, render_inventory, render_verification, write_atomically,
 };
+use bulkhead_sbom::{DocumentInfo, Subject};
 
-use crate::args::{Cli, Command, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs, VerifyArgs};
+use crate::args::{
+    Cli, Command, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs, SbomArgs, VerifyArgs,
+};
 
 pub(crate) fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
     match &cli.command {
@@ -20,6 +25,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         }) => verify(args),
         Command::Image(args) => image(args),
         Command::Fs(args) => fs(args),
+        Command::Sbom(args) => sbom(args),
     }
 }
 
@@ -29,6 +35,15 @@ fn image(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
         .as_deref()
         .context("missing image reference")?;
     let (image, layers) = open_and_read(reference, &args.open)?;
+    if args.output.format.is_sbom() {
+        let inventory = catalog(&layers)?;
+        let subject = image_subject(reference, &image);
+        emit(
+            &args.output,
+            &sbom_document(args.output.format, &subject, &inventory)?,
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     let summary = image.summary(&layers);
     emit(
         &args.output,
@@ -98,6 +113,19 @@ fn open_and_read(
 
 fn fs(args: &FsArgs) -> anyhow::Result<ExitStatus> {
     let view = DirView::new(&args.dir)?;
+    if args.output.format.is_sbom() {
+        let inventory = catalog(&view)?;
+        let subject = Subject {
+            name: args.dir.display().to_string(),
+            digest: None,
+            is_image: false,
+        };
+        emit(
+            &args.output,
+            &sbom_document(args.output.format, &subject, &inventory)?,
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     let mut summary = FsSummary {
         root: args.dir.display().to_string(),
         ..FsSummary::default()
@@ -120,6 +148,134 @@ fn fs(args: &FsArgs) -> anyhow::Result<ExitStatus> {
         &render_fs_summary(&summary, args.output.format)?,
     )?;
     Ok(ExitStatus::Success)
+}
+
+fn sbom(args: &SbomArgs) -> anyhow::Result<ExitStatus> {
+    let output = OutputArgs {
+        format: args.format,
+        output: args.output.clone(),
+    };
+    let path = Path::new(&args.target);
+    if path.is_file() && looks_like_sbom(path) {
+        let bytes = fs_err::read(path)?;
+        let inventory = bulkhead_sbom::read(&bytes, &args.target)
+            .with_context(|| format!("cannot read SBOM `{}`", args.target))?;
+        let text = if args.format.is_sbom() {
+            let subject = Subject {
+                name: args.target.clone(),
+                digest: None,
+                is_image: false,
+            };
+            sbom_document(args.format, &subject, &inventory)?
+        } else {
+            render_inventory(&inventory, args.format)?
+        };
+        emit(&output, &text)?;
+        return Ok(ExitStatus::Success);
+    }
+    let (subject, inventory) = if path.is_dir() && !path.join("oci-layout").exists() {
+        let view = DirView::new(path)?;
+        (
+            Subject {
+                name: args.target.clone(),
+                digest: None,
+                is_image: false,
+            },
+            catalog(&view)?,
+        )
+    } else {
+        let (image, layers) = open_and_read(&args.target, &args.open)?;
+        (image_subject(&args.target, &image), catalog(&layers)?)
+    };
+    let text = if args.format.is_sbom() {
+        sbom_document(args.format, &subject, &inventory)?
+    } else {
+        render_inventory(&inventory, args.format)?
+    };
+    emit(&output, &text)?;
+    Ok(ExitStatus::Success)
+}
+
+/// A JSON document (first non-blank byte `{`): images and archives never start that way, and
+/// `bulkhead_sbom::read` says clearly if it is JSON but neither CycloneDX nor SPDX.
+fn looks_like_sbom(path: &Path) -> bool {
+    use std::io::Read as _;
+    let Ok(file) = fs_err::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    if file.take(4096).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+fn catalog(view: &dyn bulkhead_fsview::FsView) -> anyhow::Result<Inventory> {
+    Ok(bulkhead_inventory::catalog(
+        view,
+        &bulkhead_inventory::Options::default(),
+    )?)
+}
+
+fn image_subject(reference: &str, image: &Image) -> Subject {
+    Subject {
+        name: reference.to_owned(),
+        digest: Some(
+            image
+                .manifest_digest()
+                .unwrap_or_else(|| image.config_digest())
+                .to_string(),
+        ),
+        is_image: true,
+    }
+}
+
+fn sbom_document(
+    format: OutputFormat,
+    subject: &Subject,
+    inventory: &Inventory,
+) -> anyhow::Result<String> {
+    let info = DocumentInfo {
+        created: now_rfc3339(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let doc = match format {
+        OutputFormat::SpdxJson => bulkhead_sbom::spdx(subject, inventory, &info),
+        _ => bulkhead_sbom::cyclonedx(subject, inventory, &info),
+    };
+    let mut text = serde_json::to_string_pretty(&doc)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The current time (or `SOURCE_DATE_EPOCH`, for reproducible documents) as RFC 3339 UTC.
+fn now_rfc3339() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
 }
 
 /// Writes the report to `--output` (atomically) or stdout.

@@ -29,7 +29,8 @@
 mod catalogers;
 pub mod os;
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use bulkhead_fsview::{FsError, FsView};
 use serde::{Deserialize, Serialize};
@@ -155,13 +156,27 @@ pub enum InventoryError {
 /// Detects the OS and runs every cataloger over `fs`.
 pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, InventoryError> {
     let os = os::detect(fs);
-    let context = catalogers::Context { os: os.as_ref(), options };
+    let context = catalogers::Context {
+        os: os.as_ref(),
+        options,
+    };
     let all = catalogers::all();
     let mut packages = Vec::new();
     let mut warnings = Vec::new();
     let limit = options.max_file_size.max(options.max_binary_size);
+    // Which catalogers asked for each selected path: decided once, from path and metadata.
+    let wanted_by: RefCell<HashMap<String, Vec<usize>>> = RefCell::new(HashMap::new());
     fs.read_selected(
-        &|path, meta| all.iter().any(|c| c.wants(path, meta, options)),
+        &|path, meta| {
+            let which: Vec<usize> = (0..all.len())
+                .filter(|&i| all[i].wants(path, meta, options))
+                .collect();
+            if which.is_empty() {
+                return false;
+            }
+            wanted_by.borrow_mut().insert(path.to_owned(), which);
+            true
+        },
         limit,
         &mut |path, content| {
             let content = match content {
@@ -172,11 +187,19 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
                 }
             };
             let layer = fs.origin_layer(path);
-            for cataloger in all.iter().filter(|c| c.wants_content(path, &content)) {
+            let which = wanted_by.borrow_mut().remove(path).unwrap_or_default();
+            for cataloger in which
+                .iter()
+                .map(|&i| &all[i])
+                .filter(|c| c.wants_content(path, &content))
+            {
                 match cataloger.parse(path, &content, &context) {
                     Ok(found) => packages.extend(found.into_iter().map(|mut p| {
                         if p.locations.is_empty() {
-                            p.locations.push(PackageLocation { path: path.to_owned(), layer: layer.clone() });
+                            p.locations.push(PackageLocation {
+                                path: path.to_owned(),
+                                layer: layer.clone(),
+                            });
                         } else {
                             for l in &mut p.locations {
                                 l.layer = l.layer.take().or_else(|| layer.clone());
@@ -203,7 +226,12 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
 fn merge(packages: Vec<Package>) -> Vec<Package> {
     let mut merged: BTreeMap<(Ecosystem, String, String, String), Package> = BTreeMap::new();
     for p in packages {
-        let key = (p.ecosystem, p.name.clone(), p.version.clone(), p.purl.clone());
+        let key = (
+            p.ecosystem,
+            p.name.clone(),
+            p.version.clone(),
+            p.purl.clone(),
+        );
         match merged.get_mut(&key) {
             Some(existing) => {
                 existing.locations.extend(p.locations);
@@ -260,10 +288,95 @@ mod tests {
     #[test]
     fn purls_are_encoded() {
         assert_eq!(
-            purl(Ecosystem::Deb, Some("debian"), "libc6", "2.36-9+deb12u4", &[("arch", "amd64"), ("distro", "debian-12")]).unwrap(),
+            purl(
+                Ecosystem::Deb,
+                Some("debian"),
+                "libc6",
+                "2.36-9+deb12u4",
+                &[("arch", "amd64"), ("distro", "debian-12")]
+            )
+            .unwrap(),
             "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12"
         );
-        assert_eq!(purl(Ecosystem::Npm, Some("@babel"), "core", "7.0.0", &[]).unwrap(), "pkg:npm/%40babel/core@7.0.0");
-        assert_eq!(purl(Ecosystem::Golang, Some("github.com/pkg"), "errors", "v0.9.1", &[]).unwrap(), "pkg:golang/github.com/pkg/errors@v0.9.1");
+        assert_eq!(
+            purl(Ecosystem::Npm, Some("@babel"), "core", "7.0.0", &[]).unwrap(),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::Golang,
+                Some("github.com/pkg"),
+                "errors",
+                "v0.9.1",
+                &[]
+            )
+            .unwrap(),
+            "pkg:golang/github.com/pkg/errors@v0.9.1"
+        );
+    }
+}
+
+/// Entry points for `cargo fuzz` (see `fuzz/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use bulkhead_fsview::{FileKind, Metadata};
+
+    /// A path each cataloger recognises, so every parser sees the fuzzer's bytes.
+    const SAMPLE_PATHS: &[&str] = &[
+        "var/lib/dpkg/status",
+        "var/lib/dpkg/status.d/pkg",
+        "lib/apk/db/installed",
+        "var/lib/rpm/rpmdb.sqlite",
+        "usr/lib/python3/site-packages/x-1.0.dist-info/METADATA",
+        "usr/lib/python3/site-packages/x.egg-info",
+        "app/requirements.txt",
+        "app/Pipfile.lock",
+        "app/poetry.lock",
+        "app/package-lock.json",
+        "app/node_modules/x/package.json",
+        "app/yarn.lock",
+        "app/pnpm-lock.yaml",
+        "app/Cargo.lock",
+        "usr/bin/app",
+        "app/app.jar",
+        "usr/share/gems/specifications/x-1.0.gemspec",
+        "app/Gemfile.lock",
+        "app/composer.lock",
+        "app/vendor/composer/installed.json",
+        "app/app.deps.json",
+    ];
+
+    /// Runs every cataloger that wants each sample path on `bytes`. Must never panic.
+    pub fn parse_everything(bytes: &[u8]) {
+        let options = crate::Options {
+            max_file_size: 1 << 20,
+            max_binary_size: 1 << 20,
+            max_archive_depth: 3,
+        };
+        let os = crate::OsRelease {
+            id: "debian".into(),
+            version_id: Some("12".into()),
+            ..Default::default()
+        };
+        let context = crate::catalogers::Context {
+            os: Some(&os),
+            options: &options,
+        };
+        let meta = Metadata {
+            kind: FileKind::File,
+            size: bytes.len() as u64,
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+        };
+        for cataloger in crate::catalogers::all() {
+            for path in SAMPLE_PATHS {
+                if cataloger.wants(path, &meta, &options) && cataloger.wants_content(path, bytes) {
+                    let _ = cataloger.parse(path, bytes, &context);
+                }
+            }
+        }
+        let _ = crate::os::parse_os_release(&String::from_utf8_lossy(bytes));
     }
 }

@@ -42,15 +42,25 @@ pub fn detect(fs: &dyn FsView) -> Option<OsRelease> {
             .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
     };
     if let Some(v) = read("etc/alpine-release") {
-        return Some(OsRelease { id: "alpine".into(), version_id: Some(v), ..OsRelease::default() });
+        return Some(OsRelease {
+            id: "alpine".into(),
+            version_id: Some(v),
+            ..OsRelease::default()
+        });
     }
     if let Some(v) = read("etc/debian_version") {
         // `12.7` → `12`; testing/sid write `trixie/sid`, kept whole.
         let major = v.split('.').next().unwrap_or(&v).to_owned();
-        return Some(OsRelease { id: "debian".into(), version_id: Some(major), ..OsRelease::default() });
+        return Some(OsRelease {
+            id: "debian".into(),
+            version_id: Some(major),
+            ..OsRelease::default()
+        });
     }
     if let Some(v) = read("etc/redhat-release") {
-        let version = v.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()));
+        let version = v
+            .split_whitespace()
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()));
         return Some(OsRelease {
             id: "rhel".into(),
             version_id: version.map(str::to_owned),
@@ -112,8 +122,16 @@ mod tests {
         assert_eq!(os.id, "debian");
         assert_eq!(os.version_id.as_deref(), Some("12"));
         assert_eq!(os.codename.as_deref(), Some("bookworm"));
-        assert_eq!(os.pretty_name.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+        assert_eq!(
+            os.pretty_name.as_deref(),
+            Some("Debian GNU/Linux 12 (bookworm)")
+        );
         assert!(parse_os_release("NAME=nothing\n").is_none());
-        assert_eq!(parse_os_release("ID='alpine'\nID_LIKE=\"a b\"").unwrap().id_like, ["a", "b"]);
+        assert_eq!(
+            parse_os_release("ID='alpine'\nID_LIKE=\"a b\"")
+                .unwrap()
+                .id_like,
+            ["a", "b"]
+        );
     }
 }

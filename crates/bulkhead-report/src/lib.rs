@@ -21,7 +21,7 @@ use std::path::Path;
 
 pub use render::{
     FsSummary, VerificationReport, VerifiedLayer, render_fs_summary, render_image_summary,
-    render_verification,
+    render_inventory, render_verification,
 };
 
 /// The JSON wire format version; bump it when a field changes meaning or disappears.
@@ -64,12 +64,22 @@ pub enum OutputFormat {
     Table,
     /// JSON in a versioned envelope, for machines.
     Json,
+    /// A CycloneDX 1.6 JSON SBOM of what is installed.
+    Cyclonedx,
+    /// An SPDX 2.3 JSON SBOM of what is installed.
+    #[cfg_attr(feature = "cli", value(name = "spdx-json"))]
+    SpdxJson,
 }
 
 impl OutputFormat {
     /// Whether people read this format (footers, colour) or programs do.
     pub fn is_human_readable(self) -> bool {
         matches!(self, OutputFormat::Table)
+    }
+
+    /// Whether the format is an SBOM, which needs the package inventory.
+    pub fn is_sbom(self) -> bool {
+        matches!(self, OutputFormat::Cyclonedx | OutputFormat::SpdxJson)
     }
 }
 

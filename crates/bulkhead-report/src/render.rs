@@ -220,3 +220,62 @@ pub fn render_verification(
     }
     Ok(out)
 }
+
+/// Renders a package inventory as a table (grouped by ecosystem) or JSON.
+pub fn render_inventory(
+    inventory: &bulkhead_inventory::Inventory,
+    format: OutputFormat,
+) -> serde_json::Result<String> {
+    if format != OutputFormat::Table {
+        return json_envelope("inventory", inventory);
+    }
+    let mut out = String::new();
+    if let Some(os) = &inventory.os {
+        let _ = writeln!(
+            out,
+            "OS: {}",
+            os.pretty_name.clone().unwrap_or_else(|| format!(
+                "{} {}",
+                os.id,
+                os.version_id.clone().unwrap_or_default()
+            ))
+        );
+    } else {
+        let _ = writeln!(out, "OS: unknown");
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(vec!["Type", "Package", "Version", "Source", "Location"]);
+    for p in &inventory.packages {
+        let location = p
+            .locations
+            .first()
+            .map(|l| format!("/{}", l.path))
+            .unwrap_or_default();
+        let more = if p.locations.len() > 1 {
+            format!(" (+{})", p.locations.len() - 1)
+        } else {
+            String::new()
+        };
+        table.add_row(vec![
+            p.ecosystem.purl_type().to_owned(),
+            if p.dev {
+                format!("{} (dev)", p.name)
+            } else {
+                p.name.clone()
+            },
+            p.version.clone(),
+            p.source
+                .as_ref()
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            truncate(&format!("{location}{more}"), 60),
+        ]);
+    }
+    let _ = writeln!(out, "{table}");
+    let _ = writeln!(out, "{} packages", inventory.packages.len());
+    for w in &inventory.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    Ok(out)
+}

@@ -97,3 +97,16 @@ pub fn cached_fixture(name: &str, build: impl FnOnce(&Path)) -> PathBuf {
     }
     dest
 }
+
+/// The Python virtualenv with the peer tools tests compare against (`cyclonedx-python-lib`
+/// with its JSON schemas, `spdx-tools`), at `target/py-venv`. `.ci/run` creates it (tests
+/// never reach the network); a missing one fails the test with the command to make it.
+pub fn python_venv() -> PathBuf {
+    let venv = workspace_root().join("target/py-venv");
+    assert!(
+        venv.join("bin/python").is_file(),
+        "`{}` is missing: create it with `python3 -m venv target/py-venv && target/py-venv/bin/pip install 'cyclonedx-python-lib[json-validation]' spdx-tools` (as .ci/run does)",
+        venv.display()
+    );
+    venv
+}

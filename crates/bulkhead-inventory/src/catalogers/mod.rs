@@ -3,7 +3,7 @@
 
 use bulkhead_fsview::Metadata;
 
-use crate::{Ecosystem, OsRelease, Options, Package, SourcePackage, purl};
+use crate::{Ecosystem, Options, OsRelease, Package, SourcePackage, purl};
 
 mod apk;
 mod binary;
@@ -45,7 +45,12 @@ pub(crate) trait Cataloger: Sync {
     }
 
     /// Parses one file. Packages without locations get `path` as their location.
-    fn parse(&self, path: &str, content: &[u8], context: &Context<'_>) -> Result<Vec<Package>, ParseError>;
+    fn parse(
+        &self,
+        path: &str,
+        content: &[u8],
+        context: &Context<'_>,
+    ) -> Result<Vec<Package>, ParseError>;
 }
 
 /// Every cataloger, in a fixed order.
@@ -85,11 +90,13 @@ pub(crate) fn package(
 ) -> Result<Package, ParseError> {
     let purl = purl(ecosystem, namespace, name, version, qualifiers)
         .ok_or_else(|| format!("`{name}@{version}` does not make a valid package URL"))?;
-    let full_name = match namespace {
-        Some(ns) if !ns.is_empty() => match ecosystem {
-            Ecosystem::Maven => format!("{ns}:{name}"),
-            _ => format!("{ns}/{name}"),
-        },
+    // For language ecosystems the namespace is part of the package's name (`@babel/core`,
+    // `github.com/pkg/errors`, `org.yaml:snakeyaml`); for distro packages it is the distro.
+    let full_name = match (namespace, ecosystem) {
+        (Some(ns), Ecosystem::Maven) if !ns.is_empty() => format!("{ns}:{name}"),
+        (Some(ns), Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer) if !ns.is_empty() => {
+            format!("{ns}/{name}")
+        }
         _ => name.to_owned(),
     };
     Ok(Package {

@@ -1,0 +1,148 @@
+//! Reading a CycloneDX (JSON, 1.2–1.6) or SPDX (JSON, 2.2–2.3) document back as an
+//! [`Inventory`], so `bulkhead sbom FILE` can be judged like a scan. Components are taken by
+//! their purl; a component without one cannot be matched to advisories and is counted in the
+//! inventory's warnings.
+
+use bulkhead_inventory::{Ecosystem, Inventory, OsRelease, Package, PackageLocation};
+use serde_json::Value;
+
+/// Errors reading an SBOM document.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SbomError {
+    #[error("not JSON")]
+    Json(#[from] serde_json::Error),
+    #[error("not a CycloneDX or SPDX JSON document (no `bomFormat` or `spdxVersion`)")]
+    UnknownFormat,
+    #[error("document is {size} bytes, over the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+}
+
+/// The largest SBOM read (real image SBOMs are a few MB).
+pub(crate) const MAX_SBOM_BYTES: usize = 256 << 20;
+
+/// Reads an SBOM document. `origin` names it in package locations (e.g. the file path).
+pub fn read(bytes: &[u8], origin: &str) -> Result<Inventory, SbomError> {
+    if bytes.len() > MAX_SBOM_BYTES {
+        return Err(SbomError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_SBOM_BYTES,
+        });
+    }
+    let doc: Value = serde_json::from_slice(bytes)?;
+    let mut inventory = Inventory::default();
+    let (items, purl_of): (Vec<&Value>, fn(&Value) -> Option<&str>) =
+        if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
+            let mut all = Vec::new();
+            collect_cyclonedx(doc.get("components"), &mut all, 0);
+            for c in &all {
+                if c.get("type").and_then(Value::as_str) == Some("operating-system") {
+                    inventory.os = Some(OsRelease {
+                        id: c
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_ascii_lowercase(),
+                        version_id: c.get("version").and_then(Value::as_str).map(str::to_owned),
+                        ..OsRelease::default()
+                    });
+                }
+            }
+            (all, |c| c.get("purl").and_then(Value::as_str))
+        } else if doc.get("spdxVersion").is_some() {
+            let packages = doc
+                .get("packages")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            (packages, |p| {
+                p.get("externalRefs")?
+                    .as_array()?
+                    .iter()
+                    .find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl"))?
+                    .get("referenceLocator")?
+                    .as_str()
+            })
+        } else {
+            return Err(SbomError::UnknownFormat);
+        };
+    let mut without_purl = 0usize;
+    for item in items {
+        if item.get("type").and_then(Value::as_str) == Some("operating-system") {
+            continue;
+        }
+        match purl_of(item).and_then(package_from_purl) {
+            Some(mut p) => {
+                p.locations.push(PackageLocation {
+                    path: origin.to_owned(),
+                    layer: None,
+                });
+                inventory.packages.push(p);
+            }
+            None => without_purl += 1,
+        }
+    }
+    if without_purl > 0 {
+        inventory.warnings.push(format!(
+            "{without_purl} components have no usable purl and cannot be matched"
+        ));
+    }
+    inventory.packages.sort();
+    inventory.packages.dedup();
+    Ok(inventory)
+}
+
+/// CycloneDX components nest (`components[].components`); bounded depth.
+fn collect_cyclonedx<'a>(list: Option<&'a Value>, out: &mut Vec<&'a Value>, depth: usize) {
+    let Some(list) = list.and_then(Value::as_array) else {
+        return;
+    };
+    for c in list {
+        out.push(c);
+        if depth < 16 {
+            collect_cyclonedx(c.get("components"), out, depth + 1);
+        }
+    }
+}
+
+fn package_from_purl(purl: &str) -> Option<Package> {
+    let parsed: packageurl::PackageUrl<'_> = purl.parse().ok()?;
+    let ecosystem = match parsed.ty() {
+        "deb" => Ecosystem::Deb,
+        "apk" => Ecosystem::Apk,
+        "rpm" => Ecosystem::Rpm,
+        "pypi" => Ecosystem::PyPI,
+        "npm" => Ecosystem::Npm,
+        "cargo" => Ecosystem::Cargo,
+        "golang" => Ecosystem::Golang,
+        "maven" => Ecosystem::Maven,
+        "gem" => Ecosystem::Gem,
+        "composer" => Ecosystem::Composer,
+        "nuget" => Ecosystem::NuGet,
+        _ => return None,
+    };
+    let name = match (parsed.namespace(), ecosystem) {
+        (Some(ns), Ecosystem::Maven) => format!("{ns}:{}", parsed.name()),
+        (Some(ns), Ecosystem::Npm | Ecosystem::Golang | Ecosystem::Composer) => {
+            format!("{ns}/{}", parsed.name())
+        }
+        _ => parsed.name().to_owned(),
+    };
+    let arch = parsed
+        .qualifiers()
+        .iter()
+        .find(|(k, _)| *k == "arch")
+        .map(|(_, v)| v.to_string());
+    Some(Package {
+        ecosystem,
+        name,
+        version: parsed.version()?.to_owned(),
+        purl: purl.to_owned(),
+        licenses: Vec::new(),
+        source: None,
+        arch,
+        dev: false,
+        locations: Vec::new(),
+        cataloger: "sbom".to_owned(),
+    })
+}
