@@ -163,9 +163,9 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
     let all = catalogers::all();
     let mut packages = Vec::new();
     let mut warnings = Vec::new();
-    let limit = options.max_file_size.max(options.max_binary_size);
     // Which catalogers asked for each selected path: decided once, from path and metadata.
     let wanted_by: RefCell<HashMap<String, Vec<usize>>> = RefCell::new(HashMap::new());
+    let too_large: RefCell<Vec<String>> = RefCell::new(Vec::new());
     fs.read_selected(
         &|path, meta| {
             let which: Vec<usize> = (0..all.len())
@@ -174,10 +174,18 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
             if which.is_empty() {
                 return false;
             }
+            let limit = which.iter().map(|&i| all[i].max_size(options)).max().unwrap_or(0);
+            if meta.size > limit {
+                too_large.borrow_mut().push(format!(
+                    "`/{path}` is skipped: {} bytes is over the limit of {limit}",
+                    meta.size
+                ));
+                return false;
+            }
             wanted_by.borrow_mut().insert(path.to_owned(), which);
             true
         },
-        limit,
+        u64::MAX,
         &mut |path, content| {
             let content = match content {
                 Ok(c) => c,
@@ -213,6 +221,7 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
             }
         },
     )?;
+    warnings.extend(too_large.into_inner());
     warnings.sort();
     Ok(Inventory {
         os,

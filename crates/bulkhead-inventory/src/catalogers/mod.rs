@@ -37,6 +37,11 @@ pub(crate) trait Cataloger: Sync {
     /// path and metadata alone, before any content is read.
     fn wants(&self, path: &str, meta: &Metadata, options: &Options) -> bool;
 
+    /// The largest file this cataloger reads; bigger ones are skipped with a warning.
+    fn max_size(&self, options: &Options) -> u64 {
+        options.max_file_size
+    }
+
     /// A second look once the content is read (e.g. "is this an ELF file?"). Default: yes if
     /// `wants` said so, which the caller has already checked for the path.
     fn wants_content(&self, path: &str, content: &[u8]) -> bool {

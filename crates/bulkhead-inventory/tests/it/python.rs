@@ -64,3 +64,17 @@ fn a_real_virtualenv_matches_pip_list() {
     assert_same_set(&name_versions(&inventory, Ecosystem::PyPI), &truth);
     assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
 }
+
+#[test]
+fn a_one_gigabyte_metadata_file_is_skipped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("site-packages/huge-1.0.dist-info");
+    std::fs::create_dir_all(&dist).unwrap();
+    // Sparse: 1 GiB on paper, nothing on disk; it must not be read.
+    std::fs::File::create(dist.join("METADATA")).unwrap().set_len(1 << 30).unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "six==1.17.0\n").unwrap();
+    let inventory = catalog(&DirView::new(dir.path()).unwrap(), &Default::default()).unwrap();
+    assert_eq!(inventory.packages.len(), 1, "the other files are still read");
+    assert_eq!(inventory.warnings.len(), 1, "{:?}", inventory.warnings);
+    assert!(inventory.warnings[0].contains("METADATA") && inventory.warnings[0].contains("over the limit"));
+}
