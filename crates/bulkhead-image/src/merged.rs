@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bulkhead_fsview::{
     DirEntry, FileKind, FsError, FsView, Metadata, NodeKind, normalize, resolve_in_root,
@@ -383,6 +384,64 @@ impl LayeredFs {
         open_entry_data(blob, entry.data_offset, entry.size).map_err(|e| backend(Box::new(e)))
     }
 
+    /// Streams one layer front to back, handing over the data of each `(offset, size, path)`
+    /// in `wanted` (sorted by offset).
+    fn stream_layer(
+        &self,
+        layer_no: u32,
+        wanted: &[(u64, u64, String)],
+        send: &mut dyn FnMut(String, Result<Vec<u8>, FsError>),
+    ) {
+        let layer = &self.layers[layer_no as usize];
+        let opened = self
+            .store
+            .open(&layer.blob_path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| b.ok_or_else(|| format!("layer blob `{}` has disappeared", layer.digest)))
+            .and_then(|(blob, _)| open_entry_data(blob, 0, u64::MAX).map_err(|e| e.to_string()));
+        let mut stream = match opened {
+            Ok(stream) => stream,
+            Err(message) => {
+                for (_, _, path) in wanted {
+                    let source = message.clone().into();
+                    send(
+                        path.clone(),
+                        Err(FsError::Backend {
+                            path: path.clone(),
+                            source,
+                        }),
+                    );
+                }
+                return;
+            }
+        };
+        let mut position = 0u64;
+        // Hard links share their target's data offset: later paths reuse the bytes.
+        let mut shared: Option<(u64, Vec<u8>)> = None;
+        for (i, (offset, size, path)) in wanted.iter().enumerate() {
+            if let Some((at, data)) = &shared
+                && at == offset
+            {
+                send(path.clone(), Ok(data.clone()));
+                continue;
+            }
+            match read_at(&mut stream, &mut position, *offset, *size) {
+                Ok(data) => {
+                    let again = wanted.get(i + 1).is_some_and(|(next, _, _)| next == offset);
+                    shared = again.then(|| (*offset, data.clone()));
+                    send(path.clone(), Ok(data));
+                }
+                Err(source) => send(
+                    path.clone(),
+                    Err(FsError::Io {
+                        path: path.clone(),
+                        source,
+                    }),
+                ),
+            }
+        }
+    }
+
     fn lookup(&self, path: &str) -> NodeKind {
         if path.is_empty() {
             return NodeKind::Dir;
@@ -431,9 +490,16 @@ impl LayeredFs {
 }
 
 /// Reads `size` bytes at `offset` of a forward-only stream now at `*position`.
-fn read_at(stream: &mut dyn Read, position: &mut u64, offset: u64, size: u64) -> std::io::Result<Vec<u8>> {
+fn read_at(
+    stream: &mut dyn Read,
+    position: &mut u64,
+    offset: u64,
+    size: u64,
+) -> std::io::Result<Vec<u8>> {
     if offset < *position {
-        return Err(std::io::Error::other("file data lies behind the stream position"));
+        return Err(std::io::Error::other(
+            "file data lies behind the stream position",
+        ));
     }
     let skipped = std::io::copy(&mut stream.take(offset - *position), &mut std::io::sink())?;
     *position += skipped;
@@ -533,51 +599,50 @@ impl FsView for LayeredFs {
             if !meta.is_file() || meta.size > max_size || !select(path, &meta) {
                 continue;
             }
-            let data = self.hardlinks.get(&(node.layer, node.entry)).copied().unwrap_or(*node);
+            let data = self
+                .hardlinks
+                .get(&(node.layer, node.entry))
+                .copied()
+                .unwrap_or(*node);
             if let Some(entry) = self.entry(data) {
-                by_layer
-                    .entry(data.layer)
-                    .or_default()
-                    .push((entry.data_offset, entry.size, path.clone()));
+                by_layer.entry(data.layer).or_default().push((
+                    entry.data_offset,
+                    entry.size,
+                    path.clone(),
+                ));
             }
         }
-        for (layer_no, mut wanted) in by_layer {
-            wanted.sort();
-            let layer = &self.layers[layer_no as usize];
-            let opened = self
-                .store
-                .open(&layer.blob_path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| b.ok_or_else(|| format!("layer blob `{}` has disappeared", layer.digest)))
-                .and_then(|(blob, _)| open_entry_data(blob, 0, u64::MAX).map_err(|e| e.to_string()));
-            let mut stream = match opened {
-                Ok(stream) => stream,
-                Err(message) => {
-                    for (_, _, path) in &wanted {
-                        visit(path, Err(FsError::Backend { path: path.clone(), source: message.clone().into() }));
+        // Layers stream in parallel (as in verification); the caller's `visit` runs on this
+        // thread. The bounded channel caps how many file contents wait in memory at once.
+        let jobs: Vec<(u32, Vec<(u64, u64, String)>)> = by_layer.into_iter().collect();
+        let next = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .min(jobs.len())
+            .max(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Result<Vec<u8>, FsError>)>(4);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let (jobs, next) = (&jobs, &next);
+                scope.spawn(move || {
+                    while let Some((layer_no, wanted)) =
+                        jobs.get(next.fetch_add(1, Ordering::Relaxed))
+                    {
+                        let mut wanted = wanted.clone();
+                        wanted.sort();
+                        // A send fails only if the receiver is gone, i.e. the caller stopped.
+                        self.stream_layer(*layer_no, &wanted, &mut |path, result| {
+                            let _ = tx.send((path, result));
+                        });
                     }
-                    continue;
-                }
-            };
-            let mut position = 0u64;
-            // Hard links share their target's data offset: the second path reuses the bytes.
-            let mut last: Option<(u64, Vec<u8>)> = None;
-            for (offset, size, path) in &wanted {
-                if let Some((at, data)) = &last
-                    && at == offset
-                {
-                    visit(path, Ok(data.clone()));
-                    continue;
-                }
-                match read_at(&mut stream, &mut position, *offset, *size) {
-                    Ok(data) => {
-                        visit(path, Ok(data.clone()));
-                        last = Some((*offset, data));
-                    }
-                    Err(source) => visit(path, Err(FsError::Io { path: path.clone(), source })),
-                }
+                });
             }
-        }
+            drop(tx);
+            for (path, result) in rx {
+                visit(&path, result);
+            }
+        });
         Ok(())
     }
 

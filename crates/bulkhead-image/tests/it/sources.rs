@@ -362,6 +362,12 @@ fn batch_reading_matches_one_by_one_reading() {
         assert_eq!(content, &fs.read_to_vec(path, 1 << 20).unwrap(), "{path}");
     }
     // Both names of the hard-linked pair are delivered, with the same bytes.
-    assert_eq!(batch["usr/local/bin/tool"], batch["usr/local/bin/tool-link"]);
-    assert_eq!(fs.origin_layer("app/keep.txt").as_deref(), Some(fs.layers()[1].digest.as_str()));
+    assert_eq!(
+        batch["usr/local/bin/tool"],
+        batch["usr/local/bin/tool-link"]
+    );
+    assert_eq!(
+        fs.origin_layer("app/keep.txt").as_deref(),
+        Some(fs.layers()[1].digest.as_str())
+    );
 }
