@@ -118,6 +118,9 @@ pub enum FsError {
     },
 }
 
+/// Receives each file [`FsView::read_selected`] reads: its path and content (or why not).
+pub type FileVisitor<'a> = dyn FnMut(&str, Result<Vec<u8>, FsError>) + 'a;
+
 /// How deep [`FsView::walk`] goes before refusing; deeper trees are hostile, not real.
 pub const MAX_WALK_DEPTH: usize = 256;
 
@@ -185,11 +188,14 @@ pub trait FsView: Send + Sync {
         &self,
         select: &dyn Fn(&str, &Metadata) -> bool,
         max_size: u64,
-        visit: &mut dyn FnMut(&str, Result<Vec<u8>, FsError>),
+        visit: &mut FileVisitor<'_>,
     ) -> Result<(), FsError> {
         let mut chosen = Vec::new();
         self.walk(&mut |entry| {
-            if entry.metadata.is_file() && entry.metadata.size <= max_size && select(&entry.path, &entry.metadata) {
+            if entry.metadata.is_file()
+                && entry.metadata.size <= max_size
+                && select(&entry.path, &entry.metadata)
+            {
                 chosen.push(entry.path.clone());
             }
             Ok(())

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bulkhead_fsview::{
-    DirEntry, FileKind, FsError, FsView, Metadata, NodeKind, normalize, resolve_in_root,
+    DirEntry, FileKind, FileVisitor, FsError, FsView, Metadata, NodeKind, normalize,
+    resolve_in_root,
 };
 
 use crate::digest::Digest;
@@ -61,6 +62,9 @@ struct NodeRef {
 }
 
 const SYNTHETIC: u32 = u32::MAX;
+
+/// A file to read from a layer stream: data offset, size, and the path to report it under.
+type Wanted = (u64, u64, String);
 
 /// A file that some layer holds but the merged filesystem does not show.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -389,7 +393,7 @@ impl LayeredFs {
     fn stream_layer(
         &self,
         layer_no: u32,
-        wanted: &[(u64, u64, String)],
+        wanted: &[Wanted],
         send: &mut dyn FnMut(String, Result<Vec<u8>, FsError>),
     ) {
         let layer = &self.layers[layer_no as usize];
@@ -590,10 +594,10 @@ impl FsView for LayeredFs {
         &self,
         select: &dyn Fn(&str, &Metadata) -> bool,
         max_size: u64,
-        visit: &mut dyn FnMut(&str, Result<Vec<u8>, FsError>),
+        visit: &mut FileVisitor<'_>,
     ) -> Result<(), FsError> {
         // layer -> (data offset, size, path), from the visible files chosen.
-        let mut by_layer: BTreeMap<u32, Vec<(u64, u64, String)>> = BTreeMap::new();
+        let mut by_layer: BTreeMap<u32, Vec<Wanted>> = BTreeMap::new();
         for (path, node) in &self.merged {
             let meta = self.metadata_of(*node);
             if !meta.is_file() || meta.size > max_size || !select(path, &meta) {
@@ -614,7 +618,7 @@ impl FsView for LayeredFs {
         }
         // Layers stream in parallel (as in verification); the caller's `visit` runs on this
         // thread. The bounded channel caps how many file contents wait in memory at once.
-        let jobs: Vec<(u32, Vec<(u64, u64, String)>)> = by_layer.into_iter().collect();
+        let jobs: Vec<(u32, Vec<Wanted>)> = by_layer.into_iter().collect();
         let next = AtomicUsize::new(0);
         let workers = std::thread::available_parallelism()
             .map_or(2, usize::from)

@@ -174,7 +174,11 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
             if which.is_empty() {
                 return false;
             }
-            let limit = which.iter().map(|&i| all[i].max_size(options)).max().unwrap_or(0);
+            let limit = which
+                .iter()
+                .map(|&i| all[i].max_size(options))
+                .max()
+                .unwrap_or(0);
             if meta.size > limit {
                 too_large.borrow_mut().push(format!(
                     "`/{path}` is skipped: {} bytes is over the limit of {limit}",
@@ -213,7 +217,7 @@ pub fn catalog(fs: &dyn FsView, options: &Options) -> Result<Inventory, Inventor
                                 l.layer = l.layer.take().or_else(|| layer.clone());
                             }
                         }
-                        p.cataloger = cataloger.name().to_owned();
+                        cataloger.name().clone_into(&mut p.cataloger);
                         p
                     })),
                     Err(e) => warnings.push(format!("`/{path}` ({}): {e}", cataloger.name())),

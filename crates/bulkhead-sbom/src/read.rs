@@ -18,6 +18,9 @@ pub enum SbomError {
     TooLarge { size: usize, limit: usize },
 }
 
+/// Where a format keeps a component's purl.
+type PurlOf = fn(&Value) -> Option<&str>;
+
 /// The largest SBOM read (real image SBOMs are a few MB).
 pub(crate) const MAX_SBOM_BYTES: usize = 256 << 20;
 
@@ -31,7 +34,7 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Inventory, SbomError> {
     }
     let doc: Value = serde_json::from_slice(bytes)?;
     let mut inventory = Inventory::default();
-    let (items, purl_of): (Vec<&Value>, fn(&Value) -> Option<&str>) =
+    let (items, purl_of): (Vec<&Value>, PurlOf) =
         if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
             let mut all = Vec::new();
             collect_cyclonedx(doc.get("components"), &mut all, 0);

@@ -115,7 +115,10 @@ impl Cataloger for PythonRequirements {
 
     fn wants(&self, path: &str, _meta: &Metadata, _options: &Options) -> bool {
         let name = file_name(path);
-        (name.starts_with("requirements") && name.ends_with(".txt"))
+        (name.starts_with("requirements")
+            && std::path::Path::new(name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("txt")))
             || name == "Pipfile.lock"
             || name == "poetry.lock"
     }

@@ -19,7 +19,11 @@ fn webapp() -> &'static (Subject, Inventory) {
             &bulkhead_image::OpenOptions::default(),
         )
         .unwrap();
-        let inventory = catalog(&image.read_layers().unwrap(), &Default::default()).unwrap();
+        let inventory = catalog(
+            &image.read_layers().unwrap(),
+            &bulkhead_inventory::Options::default(),
+        )
+        .unwrap();
         assert!(inventory.packages.len() > 100);
         let subject = Subject {
             name: reference,
