@@ -71,7 +71,11 @@ fn host_dpkg_database_matches_dpkg_query_with_sources() {
         truth.len() > 50,
         "the host should have a real dpkg database"
     );
-    let inventory = catalog(&DirView::new(dir.path()).unwrap(), &Default::default()).unwrap();
+    let inventory = catalog(
+        &DirView::new(dir.path()).unwrap(),
+        &bulkhead_inventory::Options::default(),
+    )
+    .unwrap();
     let ours: std::collections::BTreeSet<(String, String, String, String)> = inventory
         .packages
         .iter()

@@ -43,8 +43,11 @@ fn webapp_is_debian_12_and_minimal_has_no_os() {
         &bulkhead_image::OpenOptions::default(),
     )
     .unwrap();
-    let inventory =
-        bulkhead_inventory::catalog(&image.read_layers().unwrap(), &Default::default()).unwrap();
+    let inventory = bulkhead_inventory::catalog(
+        &image.read_layers().unwrap(),
+        &bulkhead_inventory::Options::default(),
+    )
+    .unwrap();
     assert!(inventory.os.is_none());
     assert!(inventory.packages.is_empty(), "{:?}", inventory.packages);
 }

@@ -11,10 +11,7 @@ use crate::{assert_same_set, name_versions, webapp_inventory, webapp_truth};
 fn pep503(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     let mut out = String::new();
-    for part in lower
-        .split(|c| c == '-' || c == '_' || c == '.')
-        .filter(|p| !p.is_empty())
-    {
+    for part in lower.split(['-', '_', '.']).filter(|p| !p.is_empty()) {
         if !out.is_empty() {
             out.push('-');
         }
@@ -60,7 +57,11 @@ fn a_real_virtualenv_matches_pip_list() {
         .map(|e| e.unwrap().path().join("site-packages"))
         .find(|p| p.is_dir())
         .unwrap();
-    let inventory = catalog(&DirView::new(&site).unwrap(), &Default::default()).unwrap();
+    let inventory = catalog(
+        &DirView::new(&site).unwrap(),
+        &bulkhead_inventory::Options::default(),
+    )
+    .unwrap();
     assert_same_set(&name_versions(&inventory, Ecosystem::PyPI), &truth);
     assert!(inventory.warnings.is_empty(), "{:?}", inventory.warnings);
 }
@@ -71,10 +72,24 @@ fn a_one_gigabyte_metadata_file_is_skipped_with_a_warning() {
     let dist = dir.path().join("site-packages/huge-1.0.dist-info");
     std::fs::create_dir_all(&dist).unwrap();
     // Sparse: 1 GiB on paper, nothing on disk; it must not be read.
-    std::fs::File::create(dist.join("METADATA")).unwrap().set_len(1 << 30).unwrap();
+    std::fs::File::create(dist.join("METADATA"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
     std::fs::write(dir.path().join("requirements.txt"), "six==1.17.0\n").unwrap();
-    let inventory = catalog(&DirView::new(dir.path()).unwrap(), &Default::default()).unwrap();
-    assert_eq!(inventory.packages.len(), 1, "the other files are still read");
+    let inventory = catalog(
+        &DirView::new(dir.path()).unwrap(),
+        &bulkhead_inventory::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        inventory.packages.len(),
+        1,
+        "the other files are still read"
+    );
     assert_eq!(inventory.warnings.len(), 1, "{:?}", inventory.warnings);
-    assert!(inventory.warnings[0].contains("METADATA") && inventory.warnings[0].contains("over the limit"));
+    assert!(
+        inventory.warnings[0].contains("METADATA")
+            && inventory.warnings[0].contains("over the limit")
+    );
 }
