@@ -34,7 +34,7 @@ fn image(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
         .reference
         .as_deref()
         .context("missing image reference")?;
-    let (image, layers) = open_and_read(reference, &args.open)?;
+    let (image, layers) = open_and_read(reference, &args.open, args.output.format.is_sbom())?;
     if args.output.format.is_sbom() {
         let inventory = catalog(&layers)?;
         let subject = image_subject(reference, &image);
@@ -61,7 +61,7 @@ fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
         layers: Vec::new(),
         error: None,
     };
-    let outcome = open_and_read(&args.reference, &args.open);
+    let outcome = open_and_read(&args.reference, &args.open, false);
     let status = match outcome {
         Ok((image, fs)) => {
             report.verified = true;
@@ -97,17 +97,28 @@ fn is_integrity(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Opens an image and reads (verifies) its layers. `for_inventory`: also keep the package
+/// records and probe the executables the catalogers want while the layers stream past, so
+/// cataloging rarely decompresses a layer twice.
 fn open_and_read(
     reference: &str,
     open: &OpenArgs,
+    for_inventory: bool,
 ) -> anyhow::Result<(Image, bulkhead_image::LayeredFs)> {
     let options = open.to_options()?;
     let source = ImageSource::parse(reference)?;
     let image =
         Image::open(&source, &options).with_context(|| format!("cannot open image `{source}`"))?;
-    let layers = image
-        .read_layers()
-        .with_context(|| format!("cannot read the layers of `{source}`"))?;
+    let layers = if for_inventory {
+        let inventory_options = bulkhead_inventory::Options::default();
+        image.read_layers_prefetching(
+            &bulkhead_inventory::prefetch_policy(&inventory_options),
+            inventory_options.prefetch_budget,
+        )
+    } else {
+        image.read_layers()
+    }
+    .with_context(|| format!("cannot read the layers of `{source}`"))?;
     Ok((image, layers))
 }
 
@@ -184,7 +195,7 @@ fn sbom(args: &SbomArgs) -> anyhow::Result<ExitStatus> {
             catalog(&view)?,
         )
     } else {
-        let (image, layers) = open_and_read(&args.target, &args.open)?;
+        let (image, layers) = open_and_read(&args.target, &args.open, true)?;
         (image_subject(&args.target, &image), catalog(&layers)?)
     };
     let text = if args.format.is_sbom() {

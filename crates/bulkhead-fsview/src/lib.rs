@@ -118,6 +118,23 @@ pub enum FsError {
     },
 }
 
+/// What a reader of compressed layers should do with a file's bytes as they stream past
+/// during verification, so a later [`FsView::read_selected`] need not decompress the layer
+/// again. Views without layers ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefetch {
+    /// Not needed later.
+    Skip,
+    /// Keep the content in memory (within the reader's budget).
+    Keep,
+    /// Needed only if the content contains one of these byte strings: scan for them as the
+    /// bytes pass, and deliver the file later only if one is found.
+    ProbeFor(&'static [&'static [u8]]),
+}
+
+/// Decides [`Prefetch`] for a file from its path and metadata.
+pub type PrefetchPolicy<'a> = dyn Fn(&str, &Metadata) -> Prefetch + Sync + 'a;
+
 /// Receives each file [`FsView::read_selected`] reads: its path and content (or why not).
 pub type FileVisitor<'a> = dyn FnMut(&str, Result<Vec<u8>, FsError>) + 'a;
 

@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use bulkhead_fsview::PrefetchPolicy;
 use oci_spec::image::{ImageConfiguration, ImageManifest};
 
 use crate::digest::{Budget, Digest, HashingReader};
 use crate::error::{BlobRole, ImageError};
-use crate::layer::{Compression, LayerError, LayerScan, scan_layer};
+use crate::layer::{Compression, LayerError, LayerScan, Prefetcher, scan_layer};
 use crate::merged::{IndexedLayer, LayeredFs};
 use crate::platform::Platform;
 use crate::store::BlobStore;
@@ -214,6 +215,30 @@ impl Image {
     /// filesystem only if all of them match. The first failing layer (in layer order) is the
     /// error.
     pub fn read_layers(&self) -> Result<LayeredFs, ImageError> {
+        self.read_layers_with(None)
+    }
+
+    /// [`Image::read_layers`], also applying `policy` to every regular file as it streams past:
+    /// content it asks to keep is held in memory (up to `budget` bytes in all) and files it
+    /// asks to probe are scanned for its markers, so that [`FsView::read_selected`] on the
+    /// result decompresses a layer again only for files that were neither kept nor ruled out.
+    ///
+    /// [`FsView::read_selected`]: bulkhead_fsview::FsView::read_selected
+    pub fn read_layers_prefetching(
+        &self,
+        policy: &PrefetchPolicy<'_>,
+        budget: u64,
+    ) -> Result<LayeredFs, ImageError> {
+        self.read_layers_with(Some(&Prefetcher {
+            policy,
+            budget: Budget::new(budget),
+        }))
+    }
+
+    fn read_layers_with(
+        &self,
+        prefetcher: Option<&Prefetcher<'_>>,
+    ) -> Result<LayeredFs, ImageError> {
         let bytes = Budget::new(self.limits.max_decompressed_bytes);
         let entries = Budget::new(self.limits.max_entries);
         let results: Vec<Mutex<Option<Result<LayerScan, ImageError>>>> =
@@ -232,7 +257,7 @@ impl Image {
                         if i >= self.layers.len() || failed.load(Ordering::Relaxed) {
                             break;
                         }
-                        let result = self.scan_and_verify(i, &bytes, &entries);
+                        let result = self.scan_and_verify(i, &bytes, &entries, prefetcher);
                         if result.is_err() {
                             failed.store(true, Ordering::Relaxed);
                         }
@@ -259,6 +284,7 @@ impl Image {
                 uncompressed_size: scan.uncompressed_size,
                 compression: scan.compression,
                 entries: scan.entries,
+                prefetched: scan.prefetched,
                 fates: Vec::new(),
             });
         }
@@ -295,13 +321,14 @@ impl Image {
         index: usize,
         bytes: &Budget,
         entries: &Budget,
+        prefetcher: Option<&Prefetcher<'_>>,
     ) -> Result<LayerScan, ImageError> {
         let declared = &self.layers[index];
         let label = self.layer_label(index);
         let (blob, _) = self
             .store
             .open_required(BlobRole::Layer, &declared.blob_path, &label)?;
-        let scan = match scan_layer(blob, bytes, entries) {
+        let scan = match scan_layer(blob, bytes, entries, prefetcher) {
             Ok(scan) => scan,
             Err(source) => {
                 // A layer that fails to decompress may simply have been altered: if its digest

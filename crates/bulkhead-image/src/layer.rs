@@ -3,7 +3,11 @@
 //! record every tar entry's metadata and where its data starts. Nothing is extracted and no
 //! file content is kept: content is re-streamed on demand from the recorded offset.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use bulkhead_fsview::{FileKind, Metadata, Prefetch, PrefetchPolicy};
 
 use crate::digest::{Budget, BudgetExceeded, BudgetReader, Digest, HashingReader};
 
@@ -91,6 +95,24 @@ pub(crate) struct LayerScan {
     pub(crate) diff_id: Digest,
     pub(crate) uncompressed_size: u64,
     pub(crate) compression: Compression,
+    /// What the prefetch policy kept or ruled out, by entry index.
+    pub(crate) prefetched: HashMap<usize, Prefetched>,
+}
+
+/// The prefetch policy for one [`crate::Image::read_layers_prefetching`] pass, and the byte
+/// budget (shared by all layers) for content it keeps.
+pub(crate) struct Prefetcher<'a> {
+    pub(crate) policy: &'a PrefetchPolicy<'a>,
+    pub(crate) budget: Budget,
+}
+
+/// The outcome of prefetching one entry.
+#[derive(Debug, Clone)]
+pub(crate) enum Prefetched {
+    /// Its content, kept while it streamed past.
+    Kept(Arc<[u8]>),
+    /// It was probed for markers and holds none: nobody will want it.
+    ProbedAbsent,
 }
 
 /// How a layer blob is compressed, from its first bytes (media types lie; magic does not).
@@ -167,6 +189,7 @@ pub(crate) fn scan_layer(
     blob: impl Read,
     bytes: &Budget,
     entries: &Budget,
+    prefetcher: Option<&Prefetcher<'_>>,
 ) -> Result<LayerScan, LayerError> {
     let hashed_blob = HashingReader::new(blob);
     let buffered = BufReader::with_capacity(BUF_SIZE, hashed_blob);
@@ -176,7 +199,8 @@ pub(crate) fn scan_layer(
         bytes.clone(),
     ));
 
-    let recorded = read_entries(&mut tar_stream, entries)?;
+    let mut prefetched = HashMap::new();
+    let recorded = read_entries(&mut tar_stream, entries, prefetcher, &mut prefetched)?;
 
     // The tar reader stops at the end-of-archive marker, but the diff_id covers every byte of
     // the uncompressed stream (padding included) and the blob digest every compressed byte.
@@ -193,6 +217,7 @@ pub(crate) fn scan_layer(
         diff_id,
         uncompressed_size,
         compression,
+        prefetched,
     })
 }
 
@@ -214,11 +239,16 @@ pub(crate) fn open_entry_data(
     Ok(Box::new(stream.take(size)))
 }
 
-fn read_entries(stream: &mut impl Read, budget: &Budget) -> Result<Vec<LayerEntry>, LayerError> {
+fn read_entries(
+    stream: &mut impl Read,
+    budget: &Budget,
+    prefetcher: Option<&Prefetcher<'_>>,
+    prefetched: &mut HashMap<usize, Prefetched>,
+) -> Result<Vec<LayerEntry>, LayerError> {
     let mut archive = tar::Archive::new(stream);
     let mut out = Vec::new();
     for entry in archive.entries().map_err(LayerError::from_io)? {
-        let entry = entry.map_err(LayerError::from_io)?;
+        let mut entry = entry.map_err(LayerError::from_io)?;
         budget.take(1).map_err(|_| LayerError::EntryLimit {
             limit: budget.limit(),
         })?;
@@ -272,7 +302,7 @@ fn read_entries(stream: &mut impl Read, budget: &Budget) -> Result<Vec<LayerEntr
             };
             (path, kind)
         };
-        out.push(LayerEntry {
+        let recorded = LayerEntry {
             size: if kind == EntryKind::File {
                 entry.size()
             } else {
@@ -285,9 +315,80 @@ fn read_entries(stream: &mut impl Read, budget: &Budget) -> Result<Vec<LayerEntr
             mtime: header.mtime().unwrap_or(0),
             data_offset: entry.raw_file_position(),
             path,
-        });
+        };
+        if let Some(prefetcher) = prefetcher
+            && recorded.kind == EntryKind::File
+            && let Some(outcome) =
+                prefetch(prefetcher, &recorded, &mut entry).map_err(LayerError::from_io)?
+        {
+            prefetched.insert(out.len(), outcome);
+        }
+        out.push(recorded);
     }
     Ok(out)
+}
+
+/// Applies the prefetch policy to one regular file while its bytes stream past.
+fn prefetch(
+    prefetcher: &Prefetcher<'_>,
+    entry: &LayerEntry,
+    data: &mut impl Read,
+) -> io::Result<Option<Prefetched>> {
+    let meta = Metadata {
+        kind: FileKind::File,
+        size: entry.size,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        mtime: entry.mtime,
+    };
+    match (prefetcher.policy)(&entry.path, &meta) {
+        Prefetch::Skip => Ok(None),
+        Prefetch::Keep => {
+            // Over budget: not kept, so it will be streamed again if it is wanted.
+            if prefetcher.budget.take(entry.size).is_err() {
+                return Ok(None);
+            }
+            let mut content = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
+            data.take(entry.size).read_to_end(&mut content)?;
+            Ok(Some(Prefetched::Kept(content.into())))
+        }
+        Prefetch::ProbeFor(markers) => {
+            Ok((!contains_any(data, markers)?).then_some(Prefetched::ProbedAbsent))
+        }
+    }
+}
+
+/// Whether the stream contains any of `markers`, scanning in chunks (with an overlap, so a
+/// marker split across two reads is still found) without keeping the content.
+fn contains_any(data: &mut impl Read, markers: &[&[u8]]) -> io::Result<bool> {
+    let finders: Vec<memchr::memmem::Finder<'_>> = markers
+        .iter()
+        .filter(|m| !m.is_empty())
+        .map(memchr::memmem::Finder::new)
+        .collect();
+    let overlap = markers
+        .iter()
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(1)
+        .saturating_sub(1);
+    let mut buf = vec![0u8; 64 * 1024 + overlap];
+    let mut carried = 0;
+    loop {
+        let n = data.read(&mut buf[carried..])?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let window = &buf[..carried + n];
+        if finders.iter().any(|f| f.find(window).is_some()) {
+            return Ok(true);
+        }
+        let keep = overlap.min(window.len());
+        let end = window.len();
+        buf.copy_within(end - keep..end, 0);
+        carried = keep;
+    }
 }
 
 /// Checks and normalises a tar entry path: relative, no `..`, no NUL, not absurdly long.
@@ -333,6 +434,20 @@ mod tests {
         assert!(safe_entry_path(b"a/../../b").is_err());
         assert!(safe_entry_path(b"/etc/passwd").is_err());
         assert!(safe_entry_path(&[b'a'; 5000]).is_err());
+    }
+
+    #[test]
+    fn markers_are_found_across_chunk_boundaries() {
+        let marker: &[u8] = b"\xff Go buildinf:";
+        for at in [0, 10, 64 * 1024 - 5, 64 * 1024 + 3, 200_000] {
+            let mut data = vec![0u8; 300_000];
+            data[at..at + marker.len()].copy_from_slice(marker);
+            assert!(
+                contains_any(&mut data.as_slice(), &[b".dep-v0", marker]).unwrap(),
+                "{at}"
+            );
+        }
+        assert!(!contains_any(&mut vec![0u8; 300_000].as_slice(), &[marker]).unwrap());
     }
 
     #[test]

@@ -108,9 +108,24 @@ pub mod fuzzing {
     /// Reads `bytes` as a layer blob (any compression) under small caps, merges it, and walks
     /// and resolves the result. Must never panic or hang.
     pub fn layer(bytes: &[u8]) {
-        let Ok(scan) =
-            crate::layer::scan_layer(bytes, &Budget::new(16 << 20), &Budget::new(10_000))
-        else {
+        // Keep even-sized files, probe odd-sized ones: both prefetch paths see fuzzed data.
+        let policy = |_: &str, meta: &bulkhead_fsview::Metadata| {
+            if meta.size.is_multiple_of(2) {
+                bulkhead_fsview::Prefetch::Keep
+            } else {
+                bulkhead_fsview::Prefetch::ProbeFor(&[b"\xff Go buildinf:", b".dep-v0"])
+            }
+        };
+        let prefetcher = crate::layer::Prefetcher {
+            policy: &policy,
+            budget: Budget::new(1 << 20),
+        };
+        let Ok(scan) = crate::layer::scan_layer(
+            bytes,
+            &Budget::new(16 << 20),
+            &Budget::new(10_000),
+            Some(&prefetcher),
+        ) else {
             return;
         };
         let store = Arc::new(BlobStore::Dir {
@@ -127,6 +142,7 @@ pub mod fuzzing {
             compression: scan.compression,
             entries: scan.entries,
             fates: Vec::new(),
+            prefetched: scan.prefetched,
         };
         let Ok(fs) = LayeredFs::merge(store, vec![layer]) else {
             return;

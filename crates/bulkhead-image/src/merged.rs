@@ -20,7 +20,7 @@ use bulkhead_fsview::{
 };
 
 use crate::digest::Digest;
-use crate::layer::{Compression, EntryKind, LayerEntry, LayerError, open_entry_data};
+use crate::layer::{Compression, EntryKind, LayerEntry, LayerError, Prefetched, open_entry_data};
 use crate::store::BlobStore;
 
 /// What happened to a layer entry in the merged view.
@@ -51,6 +51,8 @@ pub struct IndexedLayer {
     pub compression: Compression,
     pub entries: Vec<LayerEntry>,
     pub fates: Vec<Fate>,
+    /// Content kept, or ruled out, while the layer was verified (by entry index).
+    pub(crate) prefetched: HashMap<usize, Prefetched>,
 }
 
 /// Points at an entry of a layer; `entry == SYNTHETIC` is a directory no layer wrote but whose
@@ -608,6 +610,17 @@ impl FsView for LayeredFs {
                 .get(&(node.layer, node.entry))
                 .copied()
                 .unwrap_or(*node);
+            match self.layers[data.layer as usize]
+                .prefetched
+                .get(&(data.entry as usize))
+            {
+                Some(Prefetched::Kept(content)) => {
+                    visit(path, Ok(content.to_vec()));
+                    continue;
+                }
+                Some(Prefetched::ProbedAbsent) => continue,
+                None => {}
+            }
             if let Some(entry) = self.entry(data) {
                 by_layer.entry(data.layer).or_default().push((
                     entry.data_offset,

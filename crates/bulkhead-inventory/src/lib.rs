@@ -32,7 +32,7 @@ pub mod os;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
-use bulkhead_fsview::{FsError, FsView};
+use bulkhead_fsview::{FsError, FsView, Metadata, Prefetch};
 use serde::{Deserialize, Serialize};
 
 pub use os::OsRelease;
@@ -133,6 +133,9 @@ pub struct Options {
     pub max_binary_size: u64,
     /// How deep nested Java archives are opened.
     pub max_archive_depth: usize,
+    /// Memory for file contents kept while an image's layers are verified
+    /// ([`prefetch_policy`]), so they need not be decompressed a second time.
+    pub prefetch_budget: u64,
 }
 
 impl Default for Options {
@@ -141,6 +144,7 @@ impl Default for Options {
             max_file_size: 64 << 20,
             max_binary_size: 256 << 20,
             max_archive_depth: 4,
+            prefetch_budget: 48 << 20,
         }
     }
 }
@@ -151,6 +155,38 @@ impl Default for Options {
 pub enum InventoryError {
     #[error("cannot walk the filesystem")]
     Walk(#[from] FsError),
+}
+
+/// Files up to this size that a cataloger wants are kept while an image is verified; bigger
+/// ones are read again afterwards.
+const PREFETCH_KEEP_MAX: u64 = 2 << 20;
+
+/// What to keep or probe while an image's layers stream through verification (see
+/// `bulkhead_image::Image::read_layers_prefetching`), so that [`catalog`] afterwards rarely
+/// decompresses a layer again: small package records are kept; executables are only scanned
+/// for the build-info markers, and read again only if they have one.
+pub fn prefetch_policy(options: &Options) -> impl Fn(&str, &Metadata) -> Prefetch + Sync + '_ {
+    let all = catalogers::all();
+    move |path, meta| {
+        let wanting: Vec<&dyn catalogers::Cataloger> = all
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|c| c.wants(path, meta, options))
+            .collect();
+        if wanting.is_empty() {
+            return Prefetch::Skip;
+        }
+        if let [only] = wanting.as_slice()
+            && let Some(markers) = only.probe_markers()
+        {
+            return Prefetch::ProbeFor(markers);
+        }
+        if meta.size <= PREFETCH_KEEP_MAX {
+            Prefetch::Keep
+        } else {
+            Prefetch::Skip
+        }
+    }
 }
 
 /// Detects the OS and runs every cataloger over `fs`.
@@ -365,6 +401,7 @@ pub mod fuzzing {
             max_file_size: 1 << 20,
             max_binary_size: 1 << 20,
             max_archive_depth: 3,
+            prefetch_budget: 1 << 20,
         };
         let os = crate::OsRelease {
             id: "debian".into(),

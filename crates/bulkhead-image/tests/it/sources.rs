@@ -1,3 +1,4 @@
+#![allow(clippy::case_sensitive_file_extension_comparisons)] // test paths are fixed, lowercase names
 //! Every source kind, read from real images.
 
 use std::io::Read as _;
@@ -370,4 +371,38 @@ fn batch_reading_matches_one_by_one_reading() {
         fs.origin_layer("app/keep.txt").as_deref(),
         Some(fs.layers()[1].digest.as_str())
     );
+}
+
+#[test]
+fn prefetching_delivers_the_same_files_and_drops_probed_ones() {
+    use bulkhead_fsview::{Metadata, Prefetch};
+    let layout = images::layered_image();
+    let image = open(&format!("oci:{}:layered", layout.display()));
+    let collect = |fs: &bulkhead_image::LayeredFs| {
+        let mut out = std::collections::BTreeMap::new();
+        fs.read_selected(&|_, _| true, 1 << 20, &mut |path, content| {
+            out.insert(path.to_owned(), content.unwrap());
+        })
+        .unwrap();
+        out
+    };
+    let plain = collect(&image.read_layers().unwrap());
+    // Keep text files (a budget too small for all of them, so some stream again), and probe
+    // executables for ELF's magic: `env` and `true` have it, nothing else is executable.
+    let policy = |path: &str, meta: &Metadata| {
+        if meta.mode & 0o111 != 0 {
+            Prefetch::ProbeFor(&[b"\x7fELF"])
+        } else if path.ends_with(".txt") {
+            Prefetch::Keep
+        } else {
+            Prefetch::ProbeFor(&[b"this marker is in no file"])
+        }
+    };
+    let prefetched = collect(&image.read_layers_prefetching(&policy, 4).unwrap());
+    let expected: std::collections::BTreeMap<String, Vec<u8>> = plain
+        .into_iter()
+        .filter(|(path, content)| path.ends_with(".txt") || content.starts_with(b"\x7fELF"))
+        .collect();
+    assert_eq!(prefetched, expected);
+    assert!(expected.contains_key("usr/bin/env") && expected.contains_key("app/keep.txt"));
 }

@@ -81,6 +81,13 @@ impl Cataloger for Binaries {
         options.max_binary_size
     }
 
+    /// Go's build-info magic, and the section name `cargo auditable` writes (present in the
+    /// section header string table of ELF, the section table of PE, the load commands of
+    /// Mach-O): a binary with neither has nothing for us.
+    fn probe_markers(&self) -> Option<&'static [&'static [u8]]> {
+        Some(&[b"\xff Go buildinf:", b".dep-v0"])
+    }
+
     fn wants_content(&self, _path: &str, content: &[u8]) -> bool {
         looks_executable(content)
     }

@@ -42,6 +42,13 @@ pub(crate) trait Cataloger: Sync {
         options.max_file_size
     }
 
+    /// Byte strings one of which every file this cataloger can use contains (e.g. a build-info
+    /// magic). When set, an image reader scans files for them while verifying layers, and
+    /// files without any are never read again. `None`: every wanted file is read.
+    fn probe_markers(&self) -> Option<&'static [&'static [u8]]> {
+        None
+    }
+
     /// A second look once the content is read (e.g. "is this an ELF file?"). Default: yes if
     /// `wants` said so, which the caller has already checked for the path.
     fn wants_content(&self, path: &str, content: &[u8]) -> bool {

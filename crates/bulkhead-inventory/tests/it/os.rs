@@ -51,3 +51,22 @@ fn webapp_is_debian_12_and_minimal_has_no_os() {
     assert!(inventory.os.is_none());
     assert!(inventory.packages.is_empty(), "{:?}", inventory.packages);
 }
+
+#[test]
+fn prefetching_while_verifying_finds_the_same_inventory() {
+    let layout = bulkhead_test::shared_dir().join("images/webapp-oci");
+    let image = bulkhead_image::Image::open(
+        &bulkhead_image::ImageSource::parse(&format!("oci:{}:webapp", layout.display())).unwrap(),
+        &bulkhead_image::OpenOptions::default(),
+    )
+    .unwrap();
+    let options = bulkhead_inventory::Options::default();
+    let prefetched = image
+        .read_layers_prefetching(
+            &bulkhead_inventory::prefetch_policy(&options),
+            options.prefetch_budget,
+        )
+        .unwrap();
+    let inventory = bulkhead_inventory::catalog(&prefetched, &options).unwrap();
+    assert_eq!(&inventory, crate::webapp_inventory());
+}
