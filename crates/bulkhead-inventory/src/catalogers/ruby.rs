@@ -34,23 +34,12 @@ impl Cataloger for Gemspecs {
         selects(path)
     }
 
-    // `catalog` offers every selected file to every cataloger; decline the ones we did not ask for.
-    fn wants_content(&self, path: &str, _content: &[u8]) -> bool {
-        selects(path)
-    }
-
     fn parse(
         &self,
         path: &str,
         content: &[u8],
-        context: &Context<'_>,
+        _context: &Context<'_>,
     ) -> Result<Vec<Package>, ParseError> {
-        if content.len() as u64 > context.options.max_file_size {
-            return Err(format!(
-                "larger than the {}-byte limit",
-                context.options.max_file_size
-            ));
-        }
         let text = String::from_utf8_lossy(content);
         if file_name(path) == "Gemfile.lock" {
             gemfile_lock(&text)
