@@ -1,0 +1,1 @@
+//! `apk` against its authoritative comparator.

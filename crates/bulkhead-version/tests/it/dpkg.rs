@@ -1,0 +1,1 @@
+//! `dpkg` against its authoritative comparator.

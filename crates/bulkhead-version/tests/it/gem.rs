@@ -1,0 +1,1 @@
+//! `gem` against its authoritative comparator.

@@ -1,0 +1,1 @@
+//! `golang` against its authoritative comparator.

@@ -1,0 +1,1 @@
+//! `maven` against its authoritative comparator.

@@ -1,0 +1,1 @@
+//! `npm` against its authoritative comparator.

@@ -1,0 +1,1 @@
+//! `nuget` against its authoritative comparator.

@@ -1,0 +1,1 @@
+//! `pep440` against its authoritative comparator.

@@ -1,0 +1,1 @@
+//! `rpm` against its authoritative comparator.

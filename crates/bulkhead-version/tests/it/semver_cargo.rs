@@ -1,0 +1,1 @@
+//! `semver_cargo` against its authoritative comparator.
