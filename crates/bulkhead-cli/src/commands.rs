@@ -23,20 +23,20 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
             action: Some(ImageAction::Verify(args)),
             ..
         }) => verify(args),
-        Command::Image(args) => image(args),
-        Command::Fs(args) => fs(args),
-        Command::Sbom(args) => sbom(args),
+        Command::Image(args) => image(args, cli.quiet),
+        Command::Fs(args) => fs(args, cli.quiet),
+        Command::Sbom(args) => sbom(args, cli.quiet),
     }
 }
 
-fn image(args: &ImageArgs) -> anyhow::Result<ExitStatus> {
+fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let reference = args
         .reference
         .as_deref()
         .context("missing image reference")?;
     let (image, layers) = open_and_read(reference, &args.open, args.output.format.is_sbom())?;
     if args.output.format.is_sbom() {
-        let inventory = catalog(&layers)?;
+        let inventory = catalog(&layers, quiet)?;
         let subject = image_subject(reference, &image);
         emit(
             &args.output,
@@ -122,10 +122,10 @@ fn open_and_read(
     Ok((image, layers))
 }
 
-fn fs(args: &FsArgs) -> anyhow::Result<ExitStatus> {
+fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let view = DirView::new(&args.dir)?;
     if args.output.format.is_sbom() {
-        let inventory = catalog(&view)?;
+        let inventory = catalog(&view, quiet)?;
         let subject = Subject {
             name: args.dir.display().to_string(),
             digest: None,
@@ -161,7 +161,7 @@ fn fs(args: &FsArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn sbom(args: &SbomArgs) -> anyhow::Result<ExitStatus> {
+fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let output = OutputArgs {
         format: args.format,
         output: args.output.clone(),
@@ -192,11 +192,14 @@ fn sbom(args: &SbomArgs) -> anyhow::Result<ExitStatus> {
                 digest: None,
                 is_image: false,
             },
-            catalog(&view)?,
+            catalog(&view, quiet)?,
         )
     } else {
         let (image, layers) = open_and_read(&args.target, &args.open, true)?;
-        (image_subject(&args.target, &image), catalog(&layers)?)
+        (
+            image_subject(&args.target, &image),
+            catalog(&layers, quiet)?,
+        )
     };
     let text = if args.format.is_sbom() {
         sbom_document(args.format, &subject, &inventory)?
@@ -221,11 +224,16 @@ fn looks_like_sbom(path: &Path) -> bool {
     head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
-fn catalog(view: &dyn bulkhead_fsview::FsView) -> anyhow::Result<Inventory> {
-    Ok(bulkhead_inventory::catalog(
-        view,
-        &bulkhead_inventory::Options::default(),
-    )?)
+/// Catalogs a view; files that could not be parsed are reported on stderr (unless `quiet`)
+/// and kept in the inventory, so a JSON consumer sees them too.
+fn catalog(view: &dyn bulkhead_fsview::FsView, quiet: bool) -> anyhow::Result<Inventory> {
+    let inventory = bulkhead_inventory::catalog(view, &bulkhead_inventory::Options::default())?;
+    if !quiet {
+        for warning in &inventory.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
+    Ok(inventory)
 }
 
 fn image_subject(reference: &str, image: &Image) -> Subject {
