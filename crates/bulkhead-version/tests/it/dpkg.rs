@@ -11,94 +11,11 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use bulkhead_version::{Scheme, compare};
 
-/// A small deterministic generator (xorshift64*), so every run checks the same pairs.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed | 1)
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32;
-        usize::try_from(x).unwrap() % n.max(1)
-    }
-
-    pub(crate) fn pick<'a>(&mut self, items: &'a [String]) -> &'a str {
-        &items[self.below(items.len())]
-    }
-}
-
-/// `"key": "value"` on one line of pretty-printed JSON, or `None`. Values with escapes are
-/// skipped: no version in the data needs one.
-fn json_string_field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let rest = line.trim().strip_prefix('"')?.strip_prefix(key)?;
-    let value = rest.strip_prefix("\": \"")?;
-    let value = value.strip_suffix(',').unwrap_or(value).strip_suffix('"')?;
-    (!value.contains('\\')).then_some(value)
-}
-
-/// The `introduced`/`fixed`/`last_affected` event versions of the OSV records under `dir`
-/// whose `affected[].package.ecosystem` starts with `ecosystem` (`Debian`, `Alpine`), and with
-/// `enumerated` also their `versions` lists. The records are pretty-printed one key or list
-/// item per line, so a line scan suffices.
-pub(crate) fn osv_versions(dir: &Path, ecosystem: &str, enumerated: bool) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let mut current = "";
-            let mut in_versions = false;
-            for line in text.lines() {
-                if let Some(eco) = json_string_field(line, "ecosystem") {
-                    current = eco;
-                }
-                if !current.starts_with(ecosystem) {
-                    continue;
-                }
-                let trimmed = line.trim();
-                if trimmed == "\"versions\": [" {
-                    in_versions = enumerated;
-                    continue;
-                }
-                if in_versions {
-                    match trimmed.trim_end_matches(',').strip_prefix('"') {
-                        Some(v) => {
-                            if let Some(v) = v.strip_suffix('"').filter(|v| !v.contains('\\')) {
-                                out.insert(v.to_owned());
-                            }
-                        }
-                        None => in_versions = false,
-                    }
-                    continue;
-                }
-                for key in ["introduced", "fixed", "last_affected"] {
-                    if let Some(v) = json_string_field(line, key) {
-                        out.insert(v.to_owned());
-                    }
-                }
-            }
-        }
-    }
-    out
-}
+pub(crate) use crate::support::Rng;
 
 /// Real Debian versions: this machine's dpkg database (installed versions and the versions
 /// in dependency fields), the demo image's `dpkg-query` listing, and Debian OSV events.
@@ -131,7 +48,8 @@ pub(crate) fn real_debian_versions() -> BTreeSet<String> {
             out.insert(v.trim().to_owned());
         }
     }
-    let osv = osv_versions(&shared.join("vulndata/debian-osv"), "Debian", false);
+    let osv =
+        crate::support::osv_versions(&shared.join("vulndata/debian-osv"), Some("Debian"), false);
     assert!(
         osv.len() > 1000,
         "only {} Debian OSV event versions",
@@ -305,7 +223,7 @@ pub(crate) fn assert_total_on_noise(scheme: Scheme) {
         })
         .collect();
     for a in &noise {
-        let b = rng.pick(&noise);
+        let b = rng.pick_ref(&noise);
         let forward = compare(scheme, a, b);
         let backward = compare(scheme, b, a);
         match (&forward, &backward) {
@@ -462,14 +380,20 @@ fn matches_dpkg_compare_versions() {
     }
     // Tricky and generated versions against real ones and each other.
     for _ in 0..600 {
-        pairs.push((rng.pick(&tricky).to_owned(), rng.pick(&real).to_owned()));
+        pairs.push((
+            rng.pick_ref(&tricky).to_owned(),
+            rng.pick_ref(&real).to_owned(),
+        ));
     }
     for i in 0..generated.len() {
-        pairs.push((generated[i].clone(), rng.pick(&generated).to_owned()));
-        pairs.push((generated[i].clone(), rng.pick(&real).to_owned()));
+        pairs.push((generated[i].clone(), rng.pick_ref(&generated).to_owned()));
+        pairs.push((generated[i].clone(), rng.pick_ref(&real).to_owned()));
     }
     for _ in 0..600 {
-        pairs.push((rng.pick(&real).to_owned(), rng.pick(&real).to_owned()));
+        pairs.push((
+            rng.pick_ref(&real).to_owned(),
+            rng.pick_ref(&real).to_owned(),
+        ));
     }
 
     let truth = dpkg_answers(&pairs);

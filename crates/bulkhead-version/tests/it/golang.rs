@@ -9,7 +9,6 @@
 //! This file also holds the helpers the other oracle tests of this crate share (`support`).
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
@@ -224,19 +223,29 @@ fn golang_orders_vulndb_ranges() {
     // records carry versions that are not Go semver (`19.03.0`, from Docker's tags); those are
     // refused, and counted.
     let (mut checked, mut refused) = (0, 0);
-    for text in support::json_files(&shared_dir().join("vulndata/golang-vulndb/data/osv")) {
-        let mut last: Option<String> = None;
-        for (key, value) in support::json_string_values(&text, &["introduced", "fixed"]) {
-            if key == "introduced" {
-                last = Some(value);
-            } else if let Some(introduced) = last.take().filter(|v| v != "0") {
-                // `0` is OSV's "from the beginning", below even `v0.0.0-…` pseudo-versions.
-                match compare(Scheme::Go, &introduced, &value) {
-                    Ok(order) => {
-                        assert_eq!(order, Ordering::Less, "{introduced} .. {value}");
-                        checked += 1;
+    for record in crate::support::osv_records(&shared_dir().join("vulndata/golang-vulndb/data/osv"))
+    {
+        for affected in crate::support::affected(&record, None) {
+            for range in affected["ranges"].as_array().into_iter().flatten() {
+                let mut introduced: Option<&str> = None;
+                for event in range["events"].as_array().into_iter().flatten() {
+                    if let Some(v) = event["introduced"].as_str() {
+                        introduced = Some(v);
+                    } else if let (Some(fixed), Some(start)) =
+                        (event["fixed"].as_str(), introduced.take())
+                    {
+                        // `0` is OSV's "from the beginning", below even `v0.0.0-…` pseudo-versions.
+                        if start == "0" {
+                            continue;
+                        }
+                        match compare(Scheme::Go, start, fixed) {
+                            Ok(order) => {
+                                assert_eq!(order, Ordering::Less, "{start} .. {fixed}");
+                                checked += 1;
+                            }
+                            Err(_) => refused += 1,
+                        }
                     }
-                    Err(_) => refused += 1,
                 }
             }
         }
@@ -255,31 +264,7 @@ pub(crate) mod support {
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
 
-    /// A deterministic generator (SplitMix64), so a failure reproduces.
-    #[derive(Debug)]
-    pub(crate) struct Rng(u64);
-
-    impl Rng {
-        pub(crate) fn new(seed: u64) -> Self {
-            Rng(seed)
-        }
-
-        pub(crate) fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-
-        pub(crate) fn below(&mut self, n: usize) -> usize {
-            usize::try_from(self.next() % n as u64).unwrap()
-        }
-
-        pub(crate) fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-            items[self.below(items.len())]
-        }
-    }
+    pub(crate) use crate::support::Rng;
 
     /// `count` pairs from `pool`: half uniformly random, half neighbours in sorted order (close
     /// versions, where orderings differ in the details).
@@ -399,120 +384,14 @@ pub(crate) mod support {
 
     /// The text of every file under `dir` whose name ends with `suffix`, in path order.
     pub(crate) fn files(dir: &Path, suffix: &str) -> Vec<String> {
-        let mut paths = Vec::new();
-        let mut todo = vec![dir.to_owned()];
-        while let Some(dir) = todo.pop() {
-            for entry in
-                std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    todo.push(path);
-                } else if path.to_string_lossy().ends_with(suffix) {
-                    paths.push(path);
-                }
-            }
-        }
-        paths.sort();
-        paths
+        crate::support::files(dir, suffix)
             .iter()
             .map(|p| std::fs::read_to_string(p).unwrap())
             .collect()
     }
 
-    pub(crate) fn json_files(dir: &Path) -> Vec<String> {
-        files(dir, ".json")
-    }
-
-    /// In document order, every `"key": "value"` and every string of `"key": [ ... ]` for the
-    /// given keys. A small tokenizer (this crate has no JSON dependency): strings honour
-    /// escapes, and values that contain one are skipped, which no version needs.
-    pub(crate) fn json_string_values(text: &str, keys: &[&str]) -> Vec<(String, String)> {
-        #[derive(PartialEq)]
-        enum Token<'a> {
-            /// Content, and whether it had an escape.
-            Str(&'a str, bool),
-            Punct(u8),
-        }
-        let bytes = text.as_bytes();
-        let mut tokens = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' => {
-                    let start = i + 1;
-                    let mut escaped = false;
-                    i = start;
-                    while i < bytes.len() && bytes[i] != b'"' {
-                        if bytes[i] == b'\\' {
-                            escaped = true;
-                            i += 1;
-                        }
-                        i += 1;
-                    }
-                    tokens.push(Token::Str(&text[start..i.min(bytes.len())], escaped));
-                }
-                c @ (b':' | b'[' | b']' | b',' | b'{' | b'}') => tokens.push(Token::Punct(c)),
-                _ => {}
-            }
-            i += 1;
-        }
-        let mut out = Vec::new();
-        for (k, token) in tokens.iter().enumerate() {
-            let Token::Str(key, false) = token else {
-                continue;
-            };
-            if !keys.contains(key) || tokens.get(k + 1) != Some(&Token::Punct(b':')) {
-                continue;
-            }
-            let value = |token: Option<&Token<'_>>| match token {
-                Some(Token::Str(value, false)) => {
-                    Some((*key).to_owned()).zip(Some((*value).to_owned()))
-                }
-                _ => None,
-            };
-            match tokens.get(k + 2) {
-                Some(Token::Punct(b'[')) => {
-                    for item in &tokens[k + 3..] {
-                        match item {
-                            Token::Str(..) => out.extend(value(Some(item))),
-                            Token::Punct(b',') => {}
-                            Token::Punct(_) => break,
-                        }
-                    }
-                }
-                other => out.extend(value(other)),
-            }
-        }
-        out
-    }
-
     /// Every distinct version in the OSV records under `dir`: range events and `versions` lists.
     pub(crate) fn osv_versions(dir: &Path) -> BTreeSet<String> {
-        json_files(dir)
-            .iter()
-            .flat_map(|text| {
-                json_string_values(text, &["introduced", "fixed", "last_affected", "versions"])
-            })
-            .map(|(_, value)| value)
-            .collect()
+        crate::support::osv_versions(dir, None, true)
     }
-}
-
-#[test]
-fn json_scanner_reads_events_and_lists() {
-    let text = r#"{"ranges": [{"events": [{"introduced": "0"}, {"fixed":"1.2.3"}]}],
-        "versions": [ "1.0", "1.1" ], "summary": "fixed \"x\"", "last_affected": "a\"b"}"#;
-    let values: BTreeSet<_> =
-        support::json_string_values(text, &["introduced", "fixed", "versions", "last_affected"])
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect();
-    assert_eq!(
-        values,
-        ["0", "1.0", "1.1", "1.2.3"]
-            .map(str::to_owned)
-            .into_iter()
-            .collect()
-    );
 }

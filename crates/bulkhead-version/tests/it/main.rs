@@ -12,3 +12,4 @@ mod nuget;
 mod pep440;
 mod rpm;
 mod semver_cargo;
+mod support;

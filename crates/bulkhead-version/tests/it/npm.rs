@@ -8,9 +8,10 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
+pub(crate) use crate::support::{Rng, files as files_under};
 use bulkhead_test::{require_tool, shared_dir, workspace_root};
 use bulkhead_version::{Scheme, VersionError, compare};
 
@@ -204,99 +205,9 @@ pub(crate) fn tricky_semver() -> Vec<String> {
     dedup(versions)
 }
 
-/// Every `introduced`, `fixed` and `last_affected` event and every `versions` entry in the OSV
-/// JSON files under `dir`.
+/// Every OSV event and `versions` entry under `dir`, added to `out`.
 pub(crate) fn osv_json_versions(dir: &Path, out: &mut BTreeSet<String>) {
-    let before = out.len();
-    for file in files_under(dir, ".json") {
-        let text = std::fs::read_to_string(&file).unwrap();
-        for key in ["\"introduced\"", "\"fixed\"", "\"last_affected\""] {
-            for (at, _) in text.match_indices(key) {
-                let rest = text[at + key.len()..].trim_start();
-                if let Some(value) = rest.strip_prefix(':').and_then(json_string_at) {
-                    out.insert(value);
-                }
-            }
-        }
-        for (at, _) in text.match_indices("\"versions\"") {
-            let rest = text[at + "\"versions\"".len()..].trim_start();
-            let Some(mut rest) = rest.strip_prefix(':').map(str::trim_start) else {
-                continue;
-            };
-            let Some(list) = rest.strip_prefix('[') else {
-                continue;
-            };
-            rest = list;
-            loop {
-                rest = rest.trim_start().trim_start_matches(',').trim_start();
-                if !rest.starts_with('"') {
-                    break;
-                }
-                let Some((value, after)) = read_json_string(rest) else {
-                    break;
-                };
-                out.insert(value);
-                rest = after;
-            }
-        }
-    }
-    assert!(
-        out.len() - before > 100,
-        "too few versions in `{}`: is the vulnerability data there?",
-        dir.display()
-    );
-}
-
-/// Files under `dir` (recursively) whose names end with `suffix`, sorted.
-pub(crate) fn files_under(dir: &Path, suffix: &str) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-fn json_string_at(s: &str) -> Option<String> {
-    read_json_string(s.trim_start()).map(|(value, _)| value)
-}
-
-/// Reads the JSON string literal at the start of `s`: its value and what follows it.
-fn read_json_string(s: &str) -> Option<(String, &str)> {
-    let mut chars = s.strip_prefix('"')?.char_indices();
-    let mut value = String::new();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return Some((value, &s[1 + i + 1..])),
-            '\\' => {
-                let (_, escape) = chars.next()?;
-                value.push(match escape {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    'b' => '\u{8}',
-                    'f' => '\u{c}',
-                    'u' => {
-                        let hex: String = (0..4)
-                            .filter_map(|_| chars.next().map(|(_, c)| c))
-                            .collect();
-                        char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?
-                    }
-                    other => other,
-                });
-            }
-            c => value.push(c),
-        }
-    }
-    None
+    out.extend(crate::support::osv_versions(dir, None, true));
 }
 
 /// The pairs to check, each version at most once per pair:
@@ -440,25 +351,4 @@ pub(crate) fn dedup(versions: Vec<String>) -> Vec<String> {
         .into_iter()
         .filter(|v| seen.insert(v.clone()))
         .collect()
-}
-
-/// A small deterministic generator (xorshift64*), so every run checks the same pairs.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed | 1)
-    }
-
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32;
-        usize::try_from(x).unwrap() % n
-    }
-
-    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
 }

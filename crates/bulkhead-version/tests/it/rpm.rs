@@ -241,9 +241,9 @@ fn matches_rpm_label_compare() {
     let shared = bulkhead_test::shared_dir();
     let mut real: Vec<String> = RPM_SHAPES.iter().map(|s| (*s).to_owned()).collect();
     real.extend(real_debian_versions());
-    real.extend(crate::dpkg::osv_versions(
+    real.extend(crate::support::osv_versions(
         &shared.join("vulndata/debian-osv"),
-        "Alpine",
+        Some("Alpine"),
         false,
     ));
     real.sort();
@@ -266,9 +266,9 @@ fn matches_rpm_label_compare() {
         }
     }
     for g in &generated {
-        pairs.push((g.clone(), rng.pick(&generated).to_owned()));
-        pairs.push((g.clone(), rng.pick(&tricky).to_owned()));
-        pairs.push((g.clone(), rng.pick(&real).to_owned()));
+        pairs.push((g.clone(), rng.pick_ref(&generated).to_owned()));
+        pairs.push((g.clone(), rng.pick_ref(&tricky).to_owned()));
+        pairs.push((g.clone(), rng.pick_ref(&real).to_owned()));
     }
     // Generated versions that differ in one spot: the comparisons that find off-by-ones.
     for g in &generated {
@@ -277,7 +277,7 @@ fn matches_rpm_label_compare() {
         pairs.push((g.clone(), h));
     }
     for _ in 0..5000 {
-        pairs.push((rng.pick(&real).to_owned(), rng.pick(&real).to_owned()));
+        pairs.push((rng.pick_ref(&real).to_owned(), rng.pick_ref(&real).to_owned()));
     }
 
     let truth = rpm_answers(&pairs);
