@@ -277,7 +277,10 @@ fn matches_rpm_label_compare() {
         pairs.push((g.clone(), h));
     }
     for _ in 0..5000 {
-        pairs.push((rng.pick_ref(&real).to_owned(), rng.pick_ref(&real).to_owned()));
+        pairs.push((
+            rng.pick_ref(&real).to_owned(),
+            rng.pick_ref(&real).to_owned(),
+        ));
     }
 
     let truth = rpm_answers(&pairs);
