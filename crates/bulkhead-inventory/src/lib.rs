@@ -3,7 +3,9 @@
 //!
 //! [`catalog`] takes any [`FsView`] (an image's merged layers or a directory), selects the
 //! files the catalogers understand in one walk, reads them in one streaming pass
-//! ([`FsView::read_selected`], which for images reads each layer once), and returns an
+//! ([`FsView::read_selected`], which for images reads each layer once; with
+//! [`prefetch_policy`] applied while the image is verified, most files are already in hand and
+//! executables without build info are ruled out, so layers are rarely read twice), and returns an
 //! [`Inventory`]: the [`OsRelease`] and a sorted, de-duplicated list of [`Package`]s, each with
 //! a purl and the locations (path, and layer digest for images) it was found at.
 //!

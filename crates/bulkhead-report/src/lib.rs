@@ -3,10 +3,11 @@
 //! Formats: `table` for people (comfy-table) and `json` for machines, where the JSON is the
 //! serialized result inside an envelope carrying `schema_version` and `bulkhead_version`, so a
 //! consumer can tell which shape it is reading. [`write_atomically`] backs `--output FILE`: a
-//! reader of that file never sees half a report.
+//! reader of that file never sees half a report. [`OutputFormat`] also names the SBOM formats
+//! (`cyclonedx`, `spdx-json`); those documents are written by `bulkhead-sbom`.
 //!
-//! What this crate does not do: decide what was found (analyzers do), print to the terminal or
-//! exit (the CLI does, with the [`ExitStatus`] chosen here).
+//! What this crate does not do: decide what was found (analyzers do), write SBOMs, print to
+//! the terminal or exit (the CLI does, with the [`ExitStatus`] chosen here).
 //!
 //! ```
 //! use bulkhead_report::ExitStatus;
