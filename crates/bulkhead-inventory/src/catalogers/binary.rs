@@ -64,9 +64,9 @@ impl Cataloger for Binaries {
         "binary"
     }
 
-    fn wants(&self, path: &str, meta: &Metadata, options: &Options) -> bool {
-        // The size cap is `max_size`, so an oversized binary is reported, not silently skipped.
-        let _ = options;
+    // No size check here: the cap is `max_size`, so an oversized binary is reported, not
+    // silently skipped.
+    fn wants(&self, path: &str, meta: &Metadata, _options: &Options) -> bool {
         if !meta.is_file() || meta.size < 64 {
             return false;
         }
