@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
+use bulkhead_finding::Severity;
 use bulkhead_image::{Limits, OpenOptions, Platform};
 use bulkhead_report::OutputFormat;
 use clap::{Args, Parser, Subcommand};
@@ -30,7 +31,8 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per run
 pub(crate) enum Command {
-    /// Read a container image and print its metadata: digests, platform, layers, run config.
+    /// Scan a container image for vulnerabilities (OS and language packages, matched against
+    /// the embedded or local vulnerability database; works offline).
     ///
     /// REF is one of:
     ///   oci:DIR[:TAG]               an OCI image layout directory
@@ -39,24 +41,141 @@ pub(crate) enum Command {
     ///   DIR or PATH                 an OCI layout directory or a docker-archive file
     ///
     /// Every blob is checked against its digest and every layer against the config's
-    /// rootfs.diff_ids; a mismatch is an error naming the blob.
+    /// rootfs.diff_ids before anything is trusted; a mismatch is an error naming the blob.
+    /// `bulkhead image inspect REF` prints the image's metadata instead.
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Image(ImageArgs),
 
-    /// Read a directory or root filesystem and print what it holds.
+    /// Scan a directory or root filesystem (lockfiles, installed packages) for
+    /// vulnerabilities.
     ///
     /// Symlinks are resolved inside DIR only; nothing outside it is read. With
     /// `--format cyclonedx` or `spdx-json`, print an SBOM of the packages found.
     Fs(FsArgs),
 
-    /// Write an SBOM of an image or directory, or read one back.
+    /// Write an SBOM of an image or directory, or scan an SBOM file for vulnerabilities.
     ///
     /// TARGET is an image reference (as for `bulkhead image`), a directory, or an existing
     /// CycloneDX/SPDX JSON file. For an image or directory, the packages found (OS packages
     /// and language packages, with purls and the layer each came from) are written as
-    /// CycloneDX 1.6 (default) or SPDX 2.3 JSON. For an SBOM file, its packages are listed
-    /// (table or json), or converted to the other SBOM format.
+    /// CycloneDX 1.6 (default) or SPDX 2.3 JSON. An SBOM file is scanned for
+    /// vulnerabilities (`--format table|json|sarif|junit`), or converted to the other SBOM
+    /// format (`--format cyclonedx|spdx-json`).
     Sbom(SbomArgs),
+
+    /// Manage the vulnerability database: show it, import advisory feeds, update it.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Show the database in use: where it is, when it was built, its sources and their age.
+    Status(DbStatusArgs),
+    /// Import advisory feeds (directories, zip archives, OSV JSON/YAML, Alpine secdb,
+    /// rubysec, FriendsOfPHP files) into the local database.
+    ///
+    /// The result replaces the local database atomically; until then scans keep using the
+    /// old one. Without `--replace`, the advisories are added to a copy of the database in
+    /// use (the embedded one, if there is no local one yet).
+    Import(DbImportArgs),
+    /// Download advisory feeds from URLs (zip archives or single files) and rebuild the local
+    /// database from them.
+    ///
+    /// URLs come from `--url`, else from `$BULKHEAD_DB_URLS` (whitespace-separated).
+    /// Nothing is replaced unless every download and the import succeed.
+    Update(DbUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbStatusArgs {
+    #[command(flatten)]
+    pub(crate) db: DbLocationArgs,
+
+    /// Output format (table or json).
+    #[arg(long, short, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbImportArgs {
+    /// Files, directories or zip archives of advisories.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Start from an empty database instead of a copy of the one in use.
+    #[arg(long)]
+    pub(crate) replace: bool,
+
+    #[command(flatten)]
+    pub(crate) db: DbLocationArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbUpdateArgs {
+    /// A feed to download (repeatable).
+    #[arg(long = "url", value_name = "URL")]
+    pub(crate) urls: Vec<String>,
+
+    #[command(flatten)]
+    pub(crate) db: DbLocationArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbLocationArgs {
+    /// The local database file. [default: $BULKHEAD_CACHE_DIR/db/bulkhead.db, else
+    /// $XDG_CACHE_HOME/bulkhead/db/bulkhead.db, else ~/.cache/bulkhead/db/bulkhead.db]
+    #[arg(long, value_name = "FILE", env = "BULKHEAD_DB")]
+    pub(crate) db: Option<PathBuf>,
+}
+
+/// What a scan looks for, and what makes it fail.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Analyzers to run (comma-separated): vuln, secret, misconfig.
+    /// [default: vuln; for SBOM formats, none unless given]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    pub(crate) scanners: Option<Vec<Scanner>>,
+
+    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub(crate) severity: Vec<Severity>,
+
+    /// Leave out vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    pub(crate) ignore_unfixed: bool,
+
+    /// Exit with this code when anything is reported (0: never fail).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) exit_code: u8,
+
+    /// Ids to ignore, one per line (`.trivyignore` format, or its YAML form).
+    /// [default: .bulkheadignore if it exists]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ignorefile: Option<PathBuf>,
+
+    /// OpenVEX documents whose `not_affected`/`fixed` statements suppress vulnerabilities
+    /// (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) vex: Vec<PathBuf>,
+
+    /// Also report RustSec's informational advisories (unmaintained, unsound).
+    #[arg(long)]
+    pub(crate) include_informational: bool,
+
+    /// Include every package in the JSON report, not only vulnerable ones.
+    #[arg(long)]
+    pub(crate) list_all_pkgs: bool,
+
+    #[command(flatten)]
+    pub(crate) db: DbLocationArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Scanner {
+    Vuln,
+    Secret,
+    Misconfig,
 }
 
 #[derive(Debug, Args)]
@@ -73,10 +192,16 @@ pub(crate) struct ImageArgs {
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImageAction {
+    /// Print an image's metadata: digests, platform, layers (sizes, entries, compression,
+    /// history), user, env, ports, entrypoint, cmd, labels.
+    Inspect(VerifyArgs),
     /// Verify an image's integrity: manifest, config and layer digests and sizes, and every
     /// layer's uncompressed digest against rootfs.diff_ids. Exits 1 if anything does not match.
     Verify(VerifyArgs),
@@ -103,6 +228,9 @@ pub(crate) struct FsArgs {
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -111,9 +239,9 @@ pub(crate) struct SbomArgs {
     #[arg(value_name = "TARGET")]
     pub(crate) target: String,
 
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t = OutputFormat::Cyclonedx)]
-    pub(crate) format: OutputFormat,
+    /// Output format. [default: cyclonedx for an image or directory; table for an SBOM file]
+    #[arg(long, short, value_enum)]
+    pub(crate) format: Option<OutputFormat>,
 
     /// Write the document to FILE (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
@@ -121,6 +249,9 @@ pub(crate) struct SbomArgs {
 
     #[command(flatten)]
     pub(crate) open: OpenArgs,
+
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,18 +4,21 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
-use bulkhead_fsview::{DirView, FileKind, FsView as _};
+use anyhow::bail;
+use bulkhead_fsview::DirView;
 use bulkhead_image::{Image, ImageError, ImageSource};
 use bulkhead_inventory::Inventory;
 use bulkhead_report::{
-    ExitStatus, FsSummary, OutputFormat, VerificationReport, VerifiedLayer, render_fs_summary,
-    render_image_summary, render_inventory, render_verification, write_atomically,
+    Artifact, ExitStatus, OutputFormat, Suppressions, VerificationReport, VerifiedLayer, gate,
+    render_image_summary, render_inventory, render_scan, render_verification, write_atomically,
 };
 use bulkhead_sbom::{DocumentInfo, Subject};
 
 use crate::args::{
-    Cli, Command, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs, SbomArgs, VerifyArgs,
+    Cli, Command, DbCommand, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs, SbomArgs,
+    ScanArgs, Scanner, VerifyArgs,
 };
+use crate::{db, scan};
 
 pub(crate) fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
     match &cli.command {
@@ -23,9 +26,24 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
             action: Some(ImageAction::Verify(args)),
             ..
         }) => verify(args),
+        Command::Image(ImageArgs {
+            action: Some(ImageAction::Inspect(args)),
+            ..
+        }) => inspect(args),
         Command::Image(args) => image(args, cli.quiet),
         Command::Fs(args) => fs(args, cli.quiet),
         Command::Sbom(args) => sbom(args, cli.quiet),
+        Command::Db(command) => {
+            let text = match command {
+                DbCommand::Status(args) => db::status(args)?,
+                DbCommand::Import(args) => db::import(args, cli.quiet)?,
+                DbCommand::Update(args) => db::update(args, cli.quiet)?,
+            };
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 
@@ -34,22 +52,144 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         .reference
         .as_deref()
         .context("missing image reference")?;
-    let (image, layers) = open_and_read(reference, &args.open, args.output.format.is_sbom())?;
-    if args.output.format.is_sbom() {
-        let inventory = catalog(&layers, quiet)?;
-        let subject = image_subject(reference, &image);
-        emit(
-            &args.output,
-            &sbom_document(args.output.format, &subject, &inventory)?,
-        )?;
-        return Ok(ExitStatus::Success);
-    }
+    let scanners = scanners(&args.scan, args.output.format)?;
+    // Settle the database and suppressions before the (long) image read.
+    let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
+    let (image, layers) = open_and_read(reference, &args.open, true)?;
+    let inventory = catalog(&layers, quiet)?;
+    let subject = image_subject(reference, &image);
+    let artifact = Artifact {
+        name: reference.to_owned(),
+        kind: "container_image".into(),
+        digest: subject.digest.clone(),
+        os: scan::os_label(&inventory),
+    };
+    finish_scan(
+        &args.output,
+        &args.scan,
+        artifact,
+        &subject,
+        &inventory,
+        prepared,
+        quiet,
+    )
+}
+
+fn inspect(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
+    let (image, layers) = open_and_read(&args.reference, &args.open, false)?;
     let summary = image.summary(&layers);
     emit(
         &args.output,
         &render_image_summary(&summary, args.output.format)?,
     )?;
     Ok(ExitStatus::Success)
+}
+
+/// Which analyzers run. SBOM formats without `--scanners` write a plain SBOM, as Trivy does.
+struct Scanners {
+    vuln: bool,
+}
+
+fn scanners(scan: &ScanArgs, format: OutputFormat) -> anyhow::Result<Scanners> {
+    let chosen = match &scan.scanners {
+        Some(list) => list.clone(),
+        None if format.is_sbom() => Vec::new(),
+        None => vec![Scanner::Vuln],
+    };
+    for scanner in &chosen {
+        match scanner {
+            Scanner::Vuln => {}
+            Scanner::Secret | Scanner::Misconfig => bail!(
+                "the {} scanner is not available in this version of bulkhead",
+                if *scanner == Scanner::Secret {
+                    "secret"
+                } else {
+                    "misconfig"
+                }
+            ),
+        }
+    }
+    if format == OutputFormat::SpdxJson && chosen.contains(&Scanner::Vuln) {
+        bail!("SPDX documents cannot carry vulnerabilities; use --format cyclonedx");
+    }
+    Ok(Scanners {
+        vuln: chosen.contains(&Scanner::Vuln),
+    })
+}
+
+/// The database and suppressions a vulnerability scan needs.
+struct Prepared {
+    db: bulkhead_vulndb::Database,
+    db_used: bulkhead_report::DatabaseUsed,
+    suppressions: Suppressions,
+}
+
+fn prepare(scan: &ScanArgs) -> anyhow::Result<Prepared> {
+    let (db, db_used) = db::open(&scan.db)?;
+    let mut suppressions = Suppressions::default();
+    let ignorefile = scan.ignorefile.clone().or_else(|| {
+        let default = Path::new(".bulkheadignore");
+        default.is_file().then(|| default.to_owned())
+    });
+    if let Some(path) = ignorefile {
+        let bytes = fs_err::read(&path)
+            .with_context(|| format!("cannot read the ignore file `{}`", path.display()))?;
+        let today = bulkhead_report::CalendarDate::from_system_time(std::time::SystemTime::now());
+        suppressions.add_ignore_file(&path, &bytes, today)?;
+    }
+    for path in &scan.vex {
+        let bytes = fs_err::read(path)
+            .with_context(|| format!("cannot read the VEX document `{}`", path.display()))?;
+        suppressions.add_openvex(path, &bytes)?;
+    }
+    Ok(Prepared {
+        db,
+        db_used,
+        suppressions,
+    })
+}
+
+/// Matches, filters, renders and gates.
+fn finish_scan(
+    output: &OutputArgs,
+    scan: &ScanArgs,
+    artifact: Artifact,
+    subject: &Subject,
+    inventory: &Inventory,
+    prepared: Option<Prepared>,
+    quiet: bool,
+) -> anyhow::Result<ExitStatus> {
+    let Some(prepared) = prepared else {
+        if output.format.is_sbom() {
+            emit(output, &sbom_document(output.format, subject, inventory)?)?;
+            return Ok(ExitStatus::Success);
+        }
+        bail!("no scanner selected: pass --scanners vuln");
+    };
+    let mut report =
+        scan::vulnerability_report(artifact, inventory, &prepared.db, prepared.db_used, scan)?;
+    scan::filter(&mut report, scan, &prepared.suppressions);
+    if !quiet {
+        for warning in report.warnings.iter().skip(inventory.warnings.len()) {
+            eprintln!("warning: {warning}");
+        }
+    }
+    let text = if output.format == OutputFormat::Cyclonedx {
+        let rows: Vec<_> = report.vulnerabilities().map(|(_, v)| v.clone()).collect();
+        let info = DocumentInfo {
+            created: db::now(),
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        let mut text = serde_json::to_string_pretty(
+            &bulkhead_sbom::cyclonedx_with_vulnerabilities(subject, inventory, &info, &rows),
+        )?;
+        text.push('\n');
+        text
+    } else {
+        render_scan(&report, output.format)?
+    };
+    emit(output, &text)?;
+    Ok(gate(&report, scan.exit_code))
 }
 
 fn verify(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
@@ -123,47 +263,37 @@ fn open_and_read(
 }
 
 fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let scanners = scanners(&args.scan, args.output.format)?;
+    let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
     let view = DirView::new(&args.dir)?;
-    if args.output.format.is_sbom() {
-        let inventory = catalog(&view, quiet)?;
-        let subject = Subject {
-            name: args.dir.display().to_string(),
-            digest: None,
-            is_image: false,
-        };
-        emit(
-            &args.output,
-            &sbom_document(args.output.format, &subject, &inventory)?,
-        )?;
-        return Ok(ExitStatus::Success);
-    }
-    let mut summary = FsSummary {
-        root: args.dir.display().to_string(),
-        ..FsSummary::default()
+    let inventory = catalog(&view, quiet)?;
+    let name = args.dir.display().to_string();
+    let subject = Subject {
+        name: name.clone(),
+        digest: None,
+        is_image: false,
     };
-    view.walk(&mut |entry| {
-        match entry.metadata.kind {
-            FileKind::File => {
-                summary.files += 1;
-                summary.total_bytes += entry.metadata.size;
-            }
-            FileKind::Dir => summary.directories += 1,
-            FileKind::Symlink { .. } => summary.symlinks += 1,
-            FileKind::Other => summary.other += 1,
-        }
-        Ok(())
-    })
-    .with_context(|| format!("cannot read `{}`", args.dir.display()))?;
-    emit(
+    let artifact = Artifact {
+        name,
+        kind: "filesystem".into(),
+        digest: None,
+        os: scan::os_label(&inventory),
+    };
+    finish_scan(
         &args.output,
-        &render_fs_summary(&summary, args.output.format)?,
-    )?;
-    Ok(ExitStatus::Success)
+        &args.scan,
+        artifact,
+        &subject,
+        &inventory,
+        prepared,
+        quiet,
+    )
 }
 
 fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    let format = args.format.unwrap_or(OutputFormat::Cyclonedx);
     let output = OutputArgs {
-        format: args.format,
+        format,
         output: args.output.clone(),
     };
     let path = Path::new(&args.target);
@@ -171,18 +301,28 @@ fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         let bytes = fs_err::read(path)?;
         let inventory = bulkhead_sbom::read(&bytes, &args.target)
             .with_context(|| format!("cannot read SBOM `{}`", args.target))?;
-        let text = if args.format.is_sbom() {
-            let subject = Subject {
-                name: args.target.clone(),
-                digest: None,
-                is_image: false,
-            };
-            sbom_document(args.format, &subject, &inventory)?
-        } else {
-            render_inventory(&inventory, args.format)?
+        let subject = Subject {
+            name: args.target.clone(),
+            digest: None,
+            is_image: false,
         };
-        emit(&output, &text)?;
-        return Ok(ExitStatus::Success);
+        // Reading an SBOM back: scan it (Trivy's `sbom FILE`), or convert it.
+        let format = args.format.unwrap_or(OutputFormat::Table);
+        let output = OutputArgs {
+            format,
+            output: args.output.clone(),
+        };
+        let scanners = scanners(&args.scan, format)?;
+        let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
+        let artifact = Artifact {
+            name: args.target.clone(),
+            kind: "sbom".into(),
+            digest: None,
+            os: scan::os_label(&inventory),
+        };
+        return finish_scan(
+            &output, &args.scan, artifact, &subject, &inventory, prepared, quiet,
+        );
     }
     let (subject, inventory) = if path.is_dir() && !path.join("oci-layout").exists() {
         let view = DirView::new(path)?;
@@ -201,10 +341,10 @@ fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             catalog(&layers, quiet)?,
         )
     };
-    let text = if args.format.is_sbom() {
-        sbom_document(args.format, &subject, &inventory)?
+    let text = if format.is_sbom() {
+        sbom_document(format, &subject, &inventory)?
     } else {
-        render_inventory(&inventory, args.format)?
+        render_inventory(&inventory, format)?
     };
     emit(&output, &text)?;
     Ok(ExitStatus::Success)
@@ -255,7 +395,7 @@ fn sbom_document(
     inventory: &Inventory,
 ) -> anyhow::Result<String> {
     let info = DocumentInfo {
-        created: now_rfc3339(),
+        created: db::now(),
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let doc = match format {
@@ -265,36 +405,6 @@ fn sbom_document(
     let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
     Ok(text)
-}
-
-/// The current time (or `SOURCE_DATE_EPOCH`, for reproducible documents) as RFC 3339 UTC.
-fn now_rfc3339() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
-        });
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
 }
 
 /// Writes the report to `--output` (atomically) or stdout.

@@ -12,6 +12,8 @@
 
 mod args;
 mod commands;
+mod db;
+mod scan;
 
 use std::process::ExitCode;
 

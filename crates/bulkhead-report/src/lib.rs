@@ -15,7 +15,12 @@
 //! assert_eq!(ExitStatus::GateFailedWith(4).code(), 4);
 //! ```
 
+mod junit;
 mod render;
+mod sarif;
+mod scan;
+mod scan_table;
+mod suppress;
 
 use std::io::Write;
 use std::path::Path;
@@ -23,6 +28,15 @@ use std::path::Path;
 pub use render::{
     FsSummary, VerificationReport, VerifiedLayer, render_fs_summary, render_image_summary,
     render_inventory, render_verification,
+};
+
+pub use scan::{
+    Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, SuppressedVuln, VulnRow, gate,
+};
+
+pub use suppress::{
+    CalendarDate, InvalidDate, MAX_SUPPRESSION_FILE_BYTES, SuppressError, SuppressionOutcome,
+    Suppressions,
 };
 
 /// The JSON wire format version; bump it when a field changes meaning or disappears.
@@ -70,6 +84,10 @@ pub enum OutputFormat {
     /// An SPDX 2.3 JSON SBOM of what is installed.
     #[cfg_attr(feature = "cli", value(name = "spdx-json"))]
     SpdxJson,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML, one test case per package and finding, for CI test reports.
+    Junit,
 }
 
 impl OutputFormat {
@@ -93,6 +111,55 @@ pub fn json_envelope<T: serde::Serialize>(kind: &str, data: &T) -> serde_json::R
     let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(object))?;
     text.push('\n');
     Ok(text)
+}
+
+/// Renders a scan report in `format` (table, JSON, SARIF or JUnit; the CycloneDX form with
+/// vulnerabilities is written by `bulkhead-sbom`).
+pub fn render_scan(report: &ScanReport, format: OutputFormat) -> serde_json::Result<String> {
+    match format {
+        OutputFormat::Json => json_envelope("scan", report),
+        OutputFormat::Sarif => sarif::render(report),
+        OutputFormat::Junit => Ok(junit::render(report)),
+        _ => Ok(scan_table::render(report)),
+    }
+}
+
+/// A finding's location as one line of text: `path:line`, with the layer for images.
+pub fn location_text(location: &bulkhead_finding::Location) -> String {
+    use bulkhead_finding::Location;
+    use std::fmt::Write as _;
+    match location {
+        Location::Image { layer, path, line } => {
+            let mut s = path.clone().unwrap_or_else(|| "(image config)".into());
+            if let Some(line) = line {
+                let _ = write!(s, ":{line}");
+            }
+            if let Some(layer) = layer {
+                let _ = write!(s, " (layer {})", short_digest(layer));
+            }
+            s
+        }
+        Location::File { path, line, column } => match (line, column) {
+            (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
+            (Some(l), None) => format!("{path}:{l}"),
+            _ => path.clone(),
+        },
+        Location::Object {
+            kind,
+            namespace,
+            name,
+            pointer,
+        } => match namespace {
+            Some(ns) => format!("{kind} {ns}/{name} {pointer}"),
+            None => format!("{kind} {name} {pointer}"),
+        },
+    }
+}
+
+/// `sha256:0123456789ab` (12 hex digits), as `docker` shortens digests.
+pub fn short_digest(digest: &str) -> &str {
+    let end = digest.find(':').map_or(12, |i| i + 13);
+    digest.get(..end).unwrap_or(digest)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so

@@ -1,5 +1,6 @@
-//! SBOM documents for a Bulkhead [`Inventory`]: CycloneDX 1.6 JSON ([`cyclonedx`]) and
-//! SPDX 2.3 JSON ([`spdx`]), and reading either back as an inventory ([`read`]).
+//! SBOM documents for a Bulkhead [`Inventory`]: CycloneDX 1.6 JSON ([`cyclonedx`], and
+//! [`cyclonedx_with_vulnerabilities`] with what a scan found) and SPDX 2.3 JSON ([`spdx`]), and
+//! reading either back as an inventory ([`read`]).
 //!
 //! Written with our own serde types rather than the `cyclonedx-bom` crate: that crate's
 //! models stop at spec 1.5, and both documents need only a small, fixed subset of fields.
@@ -9,12 +10,13 @@
 //! identifiers (`bom-ref`, `SPDXID`, the serial number) are derived from the content, so the
 //! same inventory gives the same document apart from its timestamp.
 //!
-//! What this crate does not do: decide what is installed (`bulkhead-inventory`), or fetch
-//! anything.
+//! What this crate does not do: decide what is installed (`bulkhead-inventory`) or what is
+//! vulnerable (the scan's `bulkhead_report::VulnRow`s come in ready-made), or fetch anything.
 
 mod cyclonedx;
 mod read;
 mod spdx;
+mod vulnerabilities;
 
 use bulkhead_inventory::Inventory;
 use sha2::{Digest as _, Sha256};
@@ -22,6 +24,7 @@ use sha2::{Digest as _, Sha256};
 pub use cyclonedx::cyclonedx;
 pub use read::{SbomError, read};
 pub use spdx::spdx;
+pub use vulnerabilities::cyclonedx_with_vulnerabilities;
 
 /// What the SBOM describes.
 #[derive(Debug, Clone, PartialEq, Eq)]

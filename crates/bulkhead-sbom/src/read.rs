@@ -3,7 +3,9 @@
 //! their purl; a component without one cannot be matched to advisories and is counted in the
 //! inventory's warnings.
 
-use bulkhead_inventory::{Ecosystem, Inventory, OsRelease, Package, PackageLocation};
+use bulkhead_inventory::{
+    Ecosystem, Inventory, OsRelease, Package, PackageLocation, SourcePackage,
+};
 use serde_json::Value;
 
 /// Errors reading an SBOM document.
@@ -76,10 +78,14 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Inventory, SbomError> {
         }
         match purl_of(item).and_then(package_from_purl) {
             Some(mut p) => {
-                p.locations.push(PackageLocation {
-                    path: origin.to_owned(),
-                    layer: None,
-                });
+                p.source = source_package(item, &p);
+                p.locations = locations(item);
+                if p.locations.is_empty() {
+                    p.locations.push(PackageLocation {
+                        path: origin.to_owned(),
+                        layer: None,
+                    });
+                }
                 inventory.packages.push(p);
             }
             None => without_purl += 1,
@@ -93,6 +99,95 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Inventory, SbomError> {
     inventory.packages.sort();
     inventory.packages.dedup();
     Ok(inventory)
+}
+
+/// The source package a distro package was built from, as SBOM writers record it: our
+/// `bulkhead:package:source-*` and Trivy's `aquasecurity:trivy:Src*` CycloneDX properties,
+/// syft's `upstream` purl qualifier (`glibc` or `glibc@2.36-9`), and the SPDX `sourceInfo`
+/// sentences we and Trivy write. Distro advisories are keyed by it, so without it a scan of
+/// an SBOM would miss every binary package named differently from its source.
+fn source_package(item: &Value, package: &Package) -> Option<SourcePackage> {
+    if !matches!(
+        package.ecosystem,
+        Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm
+    ) {
+        return None;
+    }
+    let property = |name: &str| {
+        item.get("properties")?
+            .as_array()?
+            .iter()
+            .find(|p| p.get("name").and_then(Value::as_str) == Some(name))?
+            .get("value")?
+            .as_str()
+            .map(str::to_owned)
+    };
+    let with_version = |name: String, version: Option<String>| SourcePackage {
+        name,
+        version: version.unwrap_or_else(|| package.version.clone()),
+    };
+    if let Some(name) = property("bulkhead:package:source-name") {
+        return Some(with_version(
+            name,
+            property("bulkhead:package:source-version"),
+        ));
+    }
+    if let Some(name) = property("aquasecurity:trivy:SrcName") {
+        // Trivy splits the version into epoch, version and release.
+        let version = property("aquasecurity:trivy:SrcVersion").map(|v| {
+            let mut full = v;
+            if let Some(release) = property("aquasecurity:trivy:SrcRelease") {
+                full = format!("{full}-{release}");
+            }
+            match property("aquasecurity:trivy:SrcEpoch") {
+                Some(epoch) if epoch != "0" => format!("{epoch}:{full}"),
+                _ => full,
+            }
+        });
+        return Some(with_version(name, version));
+    }
+    if let Some(info) = item.get("sourceInfo").and_then(Value::as_str) {
+        let rest = info
+            .strip_prefix("built from source package ")
+            .or_else(|| info.strip_prefix("built package from: "))?;
+        let mut words = rest.split_whitespace();
+        let name = words.next()?.to_owned();
+        return Some(with_version(name, words.next().map(str::to_owned)));
+    }
+    let purl: packageurl::PackageUrl<'_> = package.purl.parse().ok()?;
+    let upstream = purl
+        .qualifiers()
+        .iter()
+        .find(|(k, _)| *k == "upstream")
+        .map(|(_, v)| v.to_string())?;
+    Some(match upstream.split_once('@') {
+        Some((name, version)) => with_version(name.to_owned(), Some(version.to_owned())),
+        None => with_version(upstream, None),
+    })
+}
+
+/// Where our own CycloneDX documents say a package was found (`bulkhead:location:*`).
+fn locations(item: &Value) -> Vec<PackageLocation> {
+    let Some(properties) = item.get("properties").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PackageLocation> = Vec::new();
+    for p in properties {
+        let value = p.get("value").and_then(Value::as_str).unwrap_or_default();
+        match p.get("name").and_then(Value::as_str) {
+            Some("bulkhead:location:path") => out.push(PackageLocation {
+                path: value.trim_start_matches('/').to_owned(),
+                layer: None,
+            }),
+            Some("bulkhead:location:layer") => {
+                if let Some(last) = out.last_mut() {
+                    last.layer = Some(value.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// CycloneDX components nest (`components[].components`); bounded depth.

@@ -6,7 +6,7 @@
 //! from the ecosystem's specification and tested against that ecosystem's authoritative
 //! implementation on thousands of real and generated pairs (`dpkg --compare-versions`, rpm's
 //! `rpmvercmp`, `packaging`, node-semver, Maven's `ComparableVersion`, RubyGems, Go's
-//! `x/mod/semver`).
+//! `x/mod/semver`, composer/semver on PHP).
 //!
 //! What this crate does not do: parse ranges or advisories (`bulkhead-vulndb` turns them into
 //! comparisons), or guess a scheme from a version string.
@@ -18,6 +18,7 @@
 //! ```
 
 mod apk;
+mod composer;
 mod dpkg;
 mod gem;
 mod golang;
@@ -54,6 +55,10 @@ pub enum Scheme {
     RubyGems,
     /// NuGet, `NuGet.Versioning` (SemVer 2.0 with a fourth number, case-insensitive labels).
     NuGet,
+    /// Composer (PHP, Packagist), as composer/semver orders versions: `VersionParser::normalize`
+    /// (`v1.2-RC1` is `1.2.0.0-RC1`), then PHP's `version_compare` on the normalised strings.
+    /// Two different `dev-` branches are not ordered (an error); any branch is below any number.
+    Composer,
 }
 
 /// A version string that its scheme cannot order.
@@ -88,5 +93,6 @@ pub fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionErro
         Scheme::Maven => maven::compare(a, b),
         Scheme::RubyGems => gem::compare(a, b),
         Scheme::NuGet => nuget::compare(a, b),
+        Scheme::Composer => composer::compare(a, b),
     }
 }

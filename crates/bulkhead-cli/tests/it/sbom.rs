@@ -2,12 +2,11 @@
 
 use std::process::Command;
 
-use assert_cmd::cargo::cargo_bin;
 use bulkhead_test::shared_dir;
 use serde_json::Value;
 
 fn bulkhead() -> Command {
-    let mut cmd = Command::new(cargo_bin("bulkhead"));
+    let mut cmd = crate::bulkhead_command();
     // Fixed creation time, so two documents of the same input are byte-identical.
     cmd.env("SOURCE_DATE_EPOCH", "1764064800");
     cmd
@@ -76,9 +75,10 @@ fn sbom_of_the_demo_image_in_both_formats_and_back() {
             path.to_str().unwrap(),
             "-f",
             "json",
+            "--list-all-pkgs",
         ])))
         .unwrap();
-        listed["inventory"]["packages"]
+        listed["scan"]["inventory"]["packages"]
             .as_array()
             .unwrap()
             .iter()

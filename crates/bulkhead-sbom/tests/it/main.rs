@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
+mod hostile_scale;
+mod vulnerabilities;
+
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::OnceLock;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 mod apk;
+mod composer;
 mod dpkg;
 mod gem;
 mod golang;

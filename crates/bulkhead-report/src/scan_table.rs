@@ -1,0 +1,139 @@
+//! The scan report as a table for people, grouped by target as Trivy prints it.
+
+use std::fmt::Write as _;
+
+use bulkhead_finding::Severity;
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::scan::{ScanReport, ScanTarget};
+
+/// Column widths are capped so a long title does not push the table off the screen.
+const TITLE_CHARS: usize = 60;
+
+pub(crate) fn render(report: &ScanReport) -> String {
+    let mut out = String::new();
+    let packages: u64 = report.results.iter().map(|t| t.packages).sum();
+    let _ = writeln!(
+        out,
+        "{} ({}): {packages} packages checked",
+        report.artifact.name,
+        report
+            .artifact
+            .os
+            .as_deref()
+            .unwrap_or(&report.artifact.kind)
+    );
+    if let Some(db) = &report.database {
+        let _ = writeln!(
+            out,
+            "Vulnerability database: {} (built {})",
+            db.location, db.built_at
+        );
+    }
+    out.push('\n');
+    let mut any = false;
+    for target in &report.results {
+        if target.vulnerabilities.is_empty() && target.findings.is_empty() {
+            continue;
+        }
+        any = true;
+        render_target(&mut out, target);
+    }
+    if !any {
+        let _ = writeln!(
+            out,
+            "No vulnerabilities found ({packages} packages in {} targets checked).",
+            report.results.len()
+        );
+    }
+    out
+}
+
+fn render_target(out: &mut String, target: &ScanTarget) {
+    // OS targets already name the release; language targets say their package type.
+    let title = match &target.kind {
+        Some(kind) if target.class != "os-pkgs" => format!("{} ({kind})", target.target),
+        _ => target.target.clone(),
+    };
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(out, "{}", "=".repeat(title.chars().count()));
+    if !target.vulnerabilities.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            totals(target.vulnerabilities.iter().map(|v| v.severity))
+        );
+        out.push('\n');
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header([
+                "Library",
+                "Vulnerability",
+                "Severity",
+                "Status",
+                "Installed Version",
+                "Fixed Version",
+                "Title",
+            ]);
+        for v in &target.vulnerabilities {
+            table.add_row([
+                v.package.clone(),
+                v.id.clone(),
+                v.severity.to_string(),
+                if v.is_fixed() { "fixed" } else { "affected" }.to_owned(),
+                v.installed_version.clone(),
+                v.fixed_version.clone().unwrap_or_default(),
+                short(&v.title),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+    }
+    if !target.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            totals(target.findings.iter().map(|f| f.severity))
+        );
+        out.push('\n');
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(["Rule", "Severity", "Title", "Location"]);
+        for f in &target.findings {
+            table.add_row([
+                f.rule.id.clone(),
+                f.severity.to_string(),
+                short(&f.title),
+                crate::location_text(&f.location),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+    }
+    out.push('\n');
+}
+
+fn totals(severities: impl Iterator<Item = Severity>) -> String {
+    let mut counts = [0u64; 5];
+    let mut total = 0;
+    for s in severities {
+        counts[s as usize] += 1;
+        total += 1;
+    }
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{s}: {}", counts[*s as usize]))
+        .collect();
+    format!("Total: {total} ({})", parts.join(", "))
+}
+
+fn short(text: &str) -> String {
+    if text.chars().count() <= TITLE_CHARS {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(TITLE_CHARS - 1).collect();
+    s.push('…');
+    s
+}

@@ -1,0 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
+mod hostile;
+mod reference;
