@@ -106,8 +106,8 @@ measure floor -- bash -c "$floor_script" floor "${layer_files[@]}"
 cmd_of[floor]="gzip -dc | sha256sum, ${#layers[@]} layers in parallel"
 measure verify -- "$bulkhead" image verify "$ref"
 cmd_of[verify]="bulkhead image verify"
-measure full-read -- "$bulkhead" image "$ref" --format json
-cmd_of[full-read]="bulkhead image --format json"
+measure full-read -- "$bulkhead" image inspect "$ref" --format json
+cmd_of[full-read]="bulkhead image inspect --format json"
 if [[ -n $trivy ]]; then
     if measure trivy -- "$trivy" image --input "$image_dir" --format cyclonedx \
         --offline-scan --skip-db-update --cache-backend memory --quiet; then

@@ -72,7 +72,7 @@ fi
 n_layers=$(jq '.layers | length' "$(blob "$manifest_digest")")
 compressed_bytes=$(jq '[.layers[].size] | add // 0' "$(blob "$manifest_digest")")
 # File count: sum of the layers' tar entries, as bulkhead itself counts them.
-file_count=$("$bulkhead" image "$ref" --format json 2>/dev/null \
+file_count=$("$bulkhead" image inspect "$ref" --format json 2>/dev/null \
     | jq '[(.image.layers // .layers)[].entries] | add // empty' 2>/dev/null || true)
 
 # ---- peers (each optional; an install failure is a warning) --------------------------------

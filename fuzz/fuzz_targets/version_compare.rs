@@ -47,7 +47,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     }
     for v in [&a, &b] {
         if let Ok(ord) = compare(scheme, v, v) {
-            assert_eq!(ord, Ordering::Equal, "{scheme:?}: compare({v:?}, itself) = {ord:?}");
+            assert_eq!(
+                ord,
+                Ordering::Equal,
+                "{scheme:?}: compare({v:?}, itself) = {ord:?}"
+            );
         }
     }
 });

@@ -25,6 +25,7 @@ pub(crate) fn vulnerability_report(
     let mut cache: HashMap<PackageQuery, Vec<Vulnerability>> = HashMap::new();
     let mut targets: BTreeMap<(u8, String), ScanTarget> = BTreeMap::new();
     let mut unknown_release = 0usize;
+    let mut unsupported: BTreeMap<&'static str, usize> = BTreeMap::new();
 
     for (package, origin) in inventory.packages.iter().zip(queries) {
         let (order, name, class, kind) = target_of(package, &artifact);
@@ -46,7 +47,10 @@ pub(crate) fn vulnerability_report(
                 unknown_release += 1;
                 continue;
             }
-            QueryOrigin::Unsupported => continue,
+            QueryOrigin::Unsupported => {
+                *unsupported.entry(package.ecosystem.purl_type()).or_default() += 1;
+                continue;
+            }
         };
         if !cache.contains_key(&query) {
             let lookup = db
@@ -65,6 +69,12 @@ pub(crate) fn vulnerability_report(
     if unknown_release > 0 {
         warnings.push(format!(
             "{unknown_release} OS packages were not checked: the OS release is unknown (no os-release file)"
+        ));
+    }
+    for (kind, count) in unsupported {
+        warnings.push(format!(
+            "{count} {kind} packages were not checked: there is no advisory feed for {}",
+            artifact.os.as_deref().unwrap_or("this OS")
         ));
     }
     let mut report = ScanReport {
