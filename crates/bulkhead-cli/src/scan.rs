@@ -48,7 +48,9 @@ pub(crate) fn vulnerability_report(
                 continue;
             }
             QueryOrigin::Unsupported => {
-                *unsupported.entry(package.ecosystem.purl_type()).or_default() += 1;
+                *unsupported
+                    .entry(package.ecosystem.purl_type())
+                    .or_default() += 1;
                 continue;
             }
         };

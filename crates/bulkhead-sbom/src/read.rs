@@ -55,11 +55,29 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Inventory, SbomError> {
             }
             (all, |c| c.get("purl").and_then(Value::as_str))
         } else if doc.get("spdxVersion").is_some() {
-            let packages = doc
+            let packages: Vec<&Value> = doc
                 .get("packages")
                 .and_then(Value::as_array)
                 .map(|a| a.iter().collect())
                 .unwrap_or_default();
+            // The OS is a package whose purpose is OPERATING-SYSTEM (ours and Trivy's form).
+            if let Some(os) = packages.iter().find(|p| {
+                p.get("primaryPackagePurpose").and_then(Value::as_str) == Some("OPERATING-SYSTEM")
+            }) {
+                inventory.os = Some(OsRelease {
+                    id: os
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_ascii_lowercase(),
+                    version_id: os
+                        .get("versionInfo")
+                        .and_then(Value::as_str)
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_owned),
+                    ..OsRelease::default()
+                });
+            }
             (packages, |p| {
                 p.get("externalRefs")?
                     .as_array()?
@@ -73,7 +91,9 @@ pub fn read(bytes: &[u8], origin: &str) -> Result<Inventory, SbomError> {
         };
     let mut without_purl = 0usize;
     for item in items {
-        if item.get("type").and_then(Value::as_str) == Some("operating-system") {
+        if item.get("type").and_then(Value::as_str) == Some("operating-system")
+            || item.get("primaryPackagePurpose").and_then(Value::as_str) == Some("OPERATING-SYSTEM")
+        {
             continue;
         }
         match purl_of(item).and_then(package_from_purl) {

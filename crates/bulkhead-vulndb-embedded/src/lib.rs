@@ -18,6 +18,7 @@ use bulkhead_vulndb::{Database, DbError};
 pub static COMPRESSED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.db.zst"));
 
 /// Its size uncompressed.
+#[allow(clippy::unreadable_literal)] // a number written by build.rs
 pub const UNCOMPRESSED_LEN: usize = include!(concat!(env!("OUT_DIR"), "/default_len.rs"));
 
 /// A fingerprint of the data (hex), naming its decompressed copy.

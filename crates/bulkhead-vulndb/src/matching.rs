@@ -41,6 +41,15 @@ pub struct Lookup {
     pub warnings: Vec<String>,
 }
 
+/// At most 200 characters of a name or version, for messages: both come from the scanned
+/// artifact and may be huge.
+fn short(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
 /// The version ordering of an OSV ecosystem; `None` if Bulkhead has none for it.
 pub fn scheme_for(ecosystem: &str) -> Option<Scheme> {
     Some(match ecosystem_base(ecosystem) {
@@ -95,7 +104,8 @@ impl Database {
             let id = self.advisory(rowid)?.id;
             lookup.warnings.push(format!(
                 "{} {}: advisory {id} not evaluated: {e}",
-                query.name, query.version
+                short(&query.name),
+                short(&query.version)
             ));
         }
         Ok(lookup)
@@ -338,39 +348,36 @@ mod tests {
             .collect()
     }
 
-    fn hit(version: &str, events: &[(&str, &str)]) -> Option<Option<String>> {
-        verdict(events_affect(Scheme::Pep440, version, &ev(events)).unwrap())
+    fn hit(version: &str, events: &[(&str, &str)]) -> Verdict {
+        events_affect(Scheme::Pep440, version, &ev(events)).unwrap()
     }
 
-    fn verdict(v: Verdict) -> Option<Option<String>> {
-        match v {
-            Verdict::Unaffected => None,
-            Verdict::Affected(fix) => Some(fix),
-        }
+    fn fixed_by(version: &str) -> Verdict {
+        Verdict::Affected(Some(version.to_owned()))
     }
 
     #[test]
     fn osv_events() {
         let simple = [("i", "0"), ("f", "2.0")];
-        assert_eq!(hit("1.9", &simple), Some(Some("2.0".into())));
-        assert_eq!(hit("2.0", &simple), None);
+        assert_eq!(hit("1.9", &simple), fixed_by("2.0"));
+        assert_eq!(hit("2.0", &simple), Verdict::Unaffected);
         // Two windows in one range, unsorted as GHSA often writes them.
         let two = [("i", "3.0"), ("f", "3.2"), ("i", "1.0"), ("f", "1.5")];
-        assert_eq!(hit("0.9", &two), None);
-        assert_eq!(hit("1.4", &two), Some(Some("1.5".into())));
-        assert_eq!(hit("2.0", &two), None);
-        assert_eq!(hit("3.1", &two), Some(Some("3.2".into())));
+        assert_eq!(hit("0.9", &two), Verdict::Unaffected);
+        assert_eq!(hit("1.4", &two), fixed_by("1.5"));
+        assert_eq!(hit("2.0", &two), Verdict::Unaffected);
+        assert_eq!(hit("3.1", &two), fixed_by("3.2"));
         // last_affected includes its own version.
         let last = [("i", "1.0"), ("l", "1.3")];
-        assert_eq!(hit("1.3", &last), Some(None));
-        assert_eq!(hit("1.3.1", &last), None);
+        assert_eq!(hit("1.3", &last), Verdict::Affected(None));
+        assert_eq!(hit("1.3.1", &last), Verdict::Unaffected);
         // limit caps the range; several limits widen it.
         let limited = [("i", "0"), ("l", "9.9"), ("x", "2.0")];
-        assert_eq!(hit("2.1", &limited), None);
-        assert_eq!(hit("1.0", &limited), Some(None));
+        assert_eq!(hit("2.1", &limited), Verdict::Unaffected);
+        assert_eq!(hit("1.0", &limited), Verdict::Affected(None));
         let limits = [("i", "0"), ("x", "2.0"), ("x", "3.0")];
-        assert_eq!(hit("2.5", &limits), Some(None));
-        assert_eq!(hit("3.0", &limits), None);
+        assert_eq!(hit("2.5", &limits), Verdict::Affected(None));
+        assert_eq!(hit("3.0", &limits), Verdict::Unaffected);
         // Ties keep the record's order (PYSEC-2022-236, pyspark): fixed 3.1.1 then
         // introduced 3.1.1 reopens at 3.1.1.
         let pyspark = [
@@ -381,12 +388,15 @@ mod tests {
             ("i", "3.1.1"),
             ("f", "3.1.3"),
         ];
-        assert_eq!(hit("3.1.1.post1", &pyspark), Some(Some("3.1.3".into())));
-        assert_eq!(hit("3.1.3", &pyspark), None);
+        assert_eq!(hit("3.1.1.post1", &pyspark), fixed_by("3.1.3"));
+        assert_eq!(hit("3.1.3", &pyspark), Verdict::Unaffected);
         // introduced and fixed at the same version: nothing is affected.
-        assert_eq!(hit("1.0", &[("i", "1.0"), ("f", "1.0")]), None);
+        assert_eq!(
+            hit("1.0", &[("i", "1.0"), ("f", "1.0")]),
+            Verdict::Unaffected
+        );
         // No introduced event: nothing is affected.
-        assert_eq!(hit("1.0", &[("f", "2.0")]), None);
+        assert_eq!(hit("1.0", &[("f", "2.0")]), Verdict::Unaffected);
     }
 
     #[test]
@@ -399,19 +409,19 @@ mod tests {
             vec![c(Op::Ge, "2.0.0"), c(Op::Lt, "2.0.9")],
             vec![c(Op::Ge, "2.1.0"), c(Op::Lt, "2.1.4")],
         ];
-        let any = |v| verdict(any_of(Scheme::RubyGems, v, &groups).unwrap());
-        assert_eq!(any("2.0.5"), Some(Some("2.0.9".into())));
-        assert_eq!(any("2.0.9"), None);
+        let any = |v| any_of(Scheme::RubyGems, v, &groups).unwrap();
+        assert_eq!(any("2.0.5"), fixed_by("2.0.9"));
+        assert_eq!(any("2.0.9"), Verdict::Unaffected);
         // rubysec: patched `~> 2.0.9` (>= 2.0.9, < 2.1) or `>= 2.1.4`; unaffected `< 1.0`.
         let patched = vec![
             vec![c(Op::Ge, "2.0.9"), c(Op::Lt, "2.1")],
             vec![c(Op::Ge, "2.1.4")],
             vec![c(Op::Lt, "1.0")],
         ];
-        let none = |v| verdict(none_of(Scheme::RubyGems, v, &patched).unwrap());
-        assert_eq!(none("0.9"), None);
-        assert_eq!(none("1.5"), Some(Some("2.0.9".into())));
-        assert_eq!(none("2.0.9"), None);
-        assert_eq!(none("2.1.2"), Some(Some("2.1.4".into())));
+        let none = |v| none_of(Scheme::RubyGems, v, &patched).unwrap();
+        assert_eq!(none("0.9"), Verdict::Unaffected);
+        assert_eq!(none("1.5"), fixed_by("2.0.9"));
+        assert_eq!(none("2.0.9"), Verdict::Unaffected);
+        assert_eq!(none("2.1.2"), fixed_by("2.1.4"));
     }
 }

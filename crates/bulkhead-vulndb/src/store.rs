@@ -584,3 +584,89 @@ pub(crate) struct StoredAffected<'a> {
     pub(crate) severity: Option<Severity>,
     pub(crate) versions: &'a [u8],
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Affected, Event};
+
+    fn advisory(id: &str) -> Advisory {
+        Advisory {
+            id: id.into(),
+            source: "test".into(),
+            aliases: Vec::new(),
+            summary: String::new(),
+            severity: None,
+            cvss: Vec::new(),
+            published: None,
+            modified: Some("2025-01-01T00:00:00Z".into()),
+            references: Vec::new(),
+            informational: None,
+            affected: vec![Affected {
+                ecosystem: "npm".into(),
+                package: "left-pad".into(),
+                ranges: vec![Range::Events(vec![Event::Introduced("0".into())])],
+                versions: Vec::new(),
+                severity: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn an_unfinished_write_leaves_the_old_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let mut writer = Writer::create(&path).unwrap();
+        writer.add(&advisory("A-1")).unwrap();
+        writer.finish("2025-01-01T00:00:00Z").unwrap();
+        let before = fs_err::read(&path).unwrap();
+
+        // A crash mid-import: the writer is dropped without `finish`.
+        let mut writer = Writer::update(&path, &path).unwrap();
+        writer.add(&advisory("A-2")).unwrap();
+        drop(writer);
+        assert_eq!(fs_err::read(&path).unwrap(), before);
+        assert_eq!(
+            fs_err::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        assert_eq!(Database::open(&path).unwrap().info().unwrap().advisories, 1);
+
+        // Re-adding an id from the same source replaces it.
+        let mut writer = Writer::update(&path, &path).unwrap();
+        writer.add(&advisory("A-1")).unwrap();
+        writer.add(&advisory("A-2")).unwrap();
+        writer.finish("2025-01-02T00:00:00Z").unwrap();
+        let info = Database::open(&path).unwrap().info().unwrap();
+        assert_eq!((info.advisories, info.affected_packages), (2, 2));
+    }
+
+    #[test]
+    fn other_schema_versions_and_non_databases_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        Writer::create(&path)
+            .unwrap()
+            .finish("2025-01-01T00:00:00Z")
+            .unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE meta SET value = '999' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let err = Database::open(&path).unwrap_err();
+        assert!(
+            matches!(err, DbError::Schema { ref found, .. } if found == "999"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("db update"));
+
+        let junk = dir.path().join("junk");
+        fs_err::write(&junk, b"not a database at all, just text").unwrap();
+        assert!(Database::open(&junk).is_err());
+        assert!(Database::open(&dir.path().join("missing")).is_err());
+    }
+}

@@ -112,6 +112,68 @@ fn demo_image_hand_checked_findings() {
     );
 }
 
+#[test]
+fn lockfiles_hand_checked_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("requirements.txt"),
+        "Django==2.0.1\nPyYAML==5.3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("package-lock.json"),
+        r#"{"name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+            "packages": {"": {"name": "app", "version": "1.0.0", "dependencies": {"axios": "0.21.0"}},
+                         "node_modules/axios": {"version": "0.21.0"}}}"#,
+    )
+    .unwrap();
+    let report = scan_json(&["fs", dir.path().to_str().unwrap()]);
+    let rows = rows(&report);
+    let get = |p: &str, id: &str| rows.get(&(p.to_owned(), id.to_owned())).cloned();
+    // pypa vulns/django/PYSEC-2018-4: introduced 2.0, fixed 2.0.2 (CVE-2018-6188).
+    assert_eq!(
+        get("django", "CVE-2018-6188"),
+        Some(("UNKNOWN".into(), "2.0.2".into()))
+    );
+    // pypa vulns/pyyaml/PYSEC-2020-96: introduced 5.1, fixed 5.3.1 (CVE-2020-1747).
+    assert_eq!(
+        get("pyyaml", "CVE-2020-1747"),
+        Some(("UNKNOWN".into(), "5.3.1".into()))
+    );
+    // pypa vulns/pyyaml/PYSEC-2021-142: fixed 5.4 (CVE-2020-14343).
+    assert_eq!(
+        get("pyyaml", "CVE-2020-14343"),
+        Some(("UNKNOWN".into(), "5.4".into()))
+    );
+    // ghsa-npm/2021/01/GHSA-4w2v-q235-vp99: axios < 0.21.1, CVSS 3.1 5.9.
+    assert_eq!(
+        get("axios", "CVE-2020-28168"),
+        Some(("MEDIUM".into(), "0.21.1".into()))
+    );
+    // ghsa-npm/2021/09/GHSA-cph5-m8f7-6c5x: axios < 0.21.2, CVSS 3.1 7.5.
+    assert_eq!(
+        get("axios", "CVE-2021-3749"),
+        Some(("HIGH".into(), "0.21.2".into()))
+    );
+    let targets: Vec<&str> = report["scan"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["package-lock.json", "requirements.txt"]);
+    let django = report["scan"]["results"][1]["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "CVE-2018-6188")
+        .unwrap();
+    assert_eq!(
+        django["aliases"],
+        serde_json::json!(["GHSA-rf4j-j272-fj86", "PYSEC-2018-4"])
+    );
+}
+
 /// An old Debian package: libssl3 3.0.11-1~deb12u1 is before DSA-5532-1's fix.
 fn old_debian_root(dir: &Path) {
     std::fs::create_dir_all(dir.join("etc")).unwrap();
@@ -235,10 +297,22 @@ fn sbom_file_scan_equals_the_image_scan() {
     let sbom = dir.path().join("webapp.cdx.json");
     let (code, _, stderr) = run(bulkhead().args(["sbom", &webapp(), "-o", sbom.to_str().unwrap()]));
     assert_eq!(code, 0, "{stderr}");
+    let spdx = dir.path().join("webapp.spdx.json");
+    let (code, _, stderr) = run(bulkhead().args([
+        "sbom",
+        &webapp(),
+        "-f",
+        "spdx-json",
+        "-o",
+        spdx.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
     let from_image = rows(&scan_json(&["image", &webapp()]));
-    let from_sbom = rows(&scan_json(&["sbom", sbom.to_str().unwrap()]));
     assert!(from_image.len() > 100);
-    assert_eq!(from_sbom, from_image);
+    for document in [&sbom, &spdx] {
+        let from_sbom = rows(&scan_json(&["sbom", document.to_str().unwrap()]));
+        assert_eq!(from_sbom, from_image, "{}", document.display());
+    }
 }
 
 #[test]

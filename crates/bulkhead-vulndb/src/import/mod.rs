@@ -278,7 +278,7 @@ fn parse_bytes(kind: Kind, bytes: &[u8], file_stem: &str) -> Parsed {
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Parsed, ParseError> {
-    let keys = top_level_keys(bytes);
+    let keys = top_level_keys(bytes)?;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     if alpine::looks_like(&keys) {
         let advisories = alpine::parse(bytes)?
@@ -298,6 +298,7 @@ fn parse_json(bytes: &[u8]) -> Result<Parsed, ParseError> {
 
 fn parse_yaml(bytes: &[u8], file_stem: &str) -> Result<Parsed, ParseError> {
     let text = String::from_utf8_lossy(bytes);
+    refuse_aliases(&text)?;
     if rubysec::looks_like(&text) {
         return Ok(match rubysec::parse(bytes, file_stem)? {
             Some(a) => Parsed::Advisories(vec![with_source(a, "rubysec")]),
@@ -317,9 +318,30 @@ fn parse_yaml(bytes: &[u8], file_stem: &str) -> Result<Parsed, ParseError> {
     Ok(Parsed::NotAdvisory)
 }
 
-/// The keys of a JSON object, read without building the whole document; empty if the
-/// document is not an object.
-fn top_level_keys(bytes: &[u8]) -> Vec<String> {
+/// Refuses YAML with aliases before serde sees it. serde_yaml_ng bounds the number of alias
+/// jumps, not what each jump copies, so a few hundred kilobytes of nested aliases expand to
+/// billions of values (a "billion laughs" that its limit misses). No advisory feed uses
+/// anchors, so a document with an alias is refused outright; the check is one pass over the
+/// parse events (saphyr's parser, which reports aliases as events), linear in the input.
+fn refuse_aliases(text: &str) -> Result<(), ParseError> {
+    for event in saphyr_parser::Parser::new_from_str(text) {
+        match event {
+            Ok((saphyr_parser::Event::Alias(_), span)) => {
+                return Err(ParseError(format!(
+                    "YAML alias at line {}: advisory files must not use anchors and aliases",
+                    span.start.line()
+                )));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(ParseError(format!("invalid YAML: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// The keys of a JSON object, read without building the whole document; `Err` if it is not
+/// JSON at all, empty if it is JSON but not an object.
+fn top_level_keys(bytes: &[u8]) -> Result<Vec<String>, ParseError> {
     use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
     struct Keys;
     impl<'de> Visitor<'de> for Keys {
@@ -336,8 +358,16 @@ fn top_level_keys(bytes: &[u8]) -> Vec<String> {
             Ok(keys)
         }
     }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    de.deserialize_map(Keys).unwrap_or_default()
+    match de.deserialize_map(Keys) {
+        Ok(keys) => Ok(keys),
+        // Valid JSON of another shape (an array, a string): not an advisory.
+        Err(e) if e.classify() == serde_json::error::Category::Data => Ok(Vec::new()),
+        Err(e) => Err(ParseError(e.to_string())),
+    }
 }
 
 /// OSV records are grouped by ecosystem: `osv/Debian`, `osv/PyPI`, `osv/npm`, …
