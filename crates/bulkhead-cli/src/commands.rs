@@ -9,10 +9,11 @@ use bulkhead_fsview::DirView;
 use bulkhead_image::{Image, ImageError, ImageSource};
 use bulkhead_inventory::Inventory;
 use bulkhead_report::{
-    Artifact, ExitStatus, OutputFormat, Suppressions, VerificationReport, VerifiedLayer, gate,
+    Artifact, ExitStatus, OutputFormat, VerificationReport, VerifiedLayer, gate,
     render_image_summary, render_inventory, render_scan, render_verification, write_atomically,
 };
 use bulkhead_sbom::{DocumentInfo, Subject};
+use bulkhead_suppress::Suppressions;
 
 use crate::args::{
     Cli, Command, DbCommand, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs, SbomArgs,
@@ -134,7 +135,7 @@ fn prepare(scan: &ScanArgs) -> anyhow::Result<Prepared> {
     if let Some(path) = ignorefile {
         let bytes = fs_err::read(&path)
             .with_context(|| format!("cannot read the ignore file `{}`", path.display()))?;
-        let today = bulkhead_report::CalendarDate::from_system_time(std::time::SystemTime::now());
+        let today = bulkhead_suppress::CalendarDate::from_system_time(std::time::SystemTime::now());
         suppressions.add_ignore_file(&path, &bytes, today)?;
     }
     for path in &scan.vex {

@@ -5,9 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context as _;
 use bulkhead_inventory::{Ecosystem, Inventory, Package};
-use bulkhead_report::{
-    Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, Suppressions, VulnRow,
-};
+use bulkhead_report::{Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, VulnRow};
+use bulkhead_suppress::Suppressions;
 use bulkhead_vulndb::{Database, PackageQuery, QueryOrigin, Vulnerability};
 
 use crate::args::ScanArgs;

@@ -1,13 +1,17 @@
 //! Turns Bulkhead results into what the user reads, and outcomes into exit statuses.
 //!
-//! Formats: `table` for people (comfy-table) and `json` for machines, where the JSON is the
-//! serialized result inside an envelope carrying `schema_version` and `bulkhead_version`, so a
-//! consumer can tell which shape it is reading. [`write_atomically`] backs `--output FILE`: a
-//! reader of that file never sees half a report. [`OutputFormat`] also names the SBOM formats
-//! (`cyclonedx`, `spdx-json`); those documents are written by `bulkhead-sbom`.
+//! A scan's result is one [`ScanReport`]: the artifact, and per target its vulnerabilities and
+//! findings. Formats: `table` for people (comfy-table), `json` for machines (the serialized
+//! result inside an envelope carrying `schema_version` and `bulkhead_version`, so a consumer
+//! can tell which shape it is reading), SARIF 2.1.0 and JUnit XML for CI dashboards.
+//! [`gate`] turns a report into the exit status `--exit-code` asks for. [`write_atomically`]
+//! backs `--output FILE`: a reader of that file never sees half a report. [`OutputFormat`]
+//! also names the SBOM formats (`cyclonedx`, `spdx-json`); those documents are written by
+//! `bulkhead-sbom`.
 //!
-//! What this crate does not do: decide what was found (analyzers do), write SBOMs, print to
-//! the terminal or exit (the CLI does, with the [`ExitStatus`] chosen here).
+//! What this crate does not do: decide what was found (analyzers do) or what to suppress
+//! (`bulkhead-suppress`), write SBOMs, print to the terminal or exit (the CLI does, with the
+//! [`ExitStatus`] chosen here).
 //!
 //! ```
 //! use bulkhead_report::ExitStatus;
@@ -20,7 +24,6 @@ mod render;
 mod sarif;
 mod scan;
 mod scan_table;
-mod suppress;
 
 use std::io::Write;
 use std::path::Path;
@@ -32,11 +35,6 @@ pub use render::{
 
 pub use scan::{
     Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, SuppressedVuln, VulnRow, gate,
-};
-
-pub use suppress::{
-    CalendarDate, InvalidDate, MAX_SUPPRESSION_FILE_BYTES, SuppressError, SuppressionOutcome,
-    Suppressions,
 };
 
 /// The JSON wire format version; bump it when a field changes meaning or disappears.

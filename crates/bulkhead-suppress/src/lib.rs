@@ -19,10 +19,10 @@
 //!   statement wins (by `timestamp`, inherited from the document; ties go to the statement
 //!   read last); only `not_affected` and `fixed` suppress.
 //!
-//! Suppressed rows move to [`crate::ScanTarget::suppressed`] with `by` = `ignorefile` or `vex` and a
+//! Suppressed rows move to [`bulkhead_report::ScanTarget::suppressed`] with `by` = `ignorefile` or `vex` and a
 //! reason, so JSON consumers can audit them; suppressed findings are removed and counted.
 //!
-//! What this module deliberately does not do: read files (the CLI reads them with `fs_err`
+//! What this crate deliberately does not do: read files (the CLI reads them with `fs_err`
 //! and passes the bytes), read the clock (the caller passes today's date), or apply VEX to
 //! findings (VEX speaks about vulnerabilities only).
 //!
@@ -41,7 +41,7 @@ use packageurl::PackageUrl;
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _, IgnoredAny};
 
-use crate::scan::{Artifact, ScanReport, SuppressedVuln, VulnRow};
+use bulkhead_report::{Artifact, ScanReport, SuppressedVuln, VulnRow};
 
 /// The largest ignore file or VEX document read: real ones are a few kilobytes.
 pub const MAX_SUPPRESSION_FILE_BYTES: usize = 16 << 20;
@@ -651,7 +651,7 @@ pub struct SuppressionOutcome {
 ///
 /// ```
 /// use std::path::Path;
-/// use bulkhead_report::{CalendarDate, Suppressions};
+/// use bulkhead_suppress::{CalendarDate, Suppressions};
 ///
 /// let today: CalendarDate = "2024-06-15".parse()?;
 /// let mut suppressions = Suppressions::default();
@@ -1415,7 +1415,7 @@ mod tests {
     use bulkhead_finding::{RuleId, Severity};
 
     use super::*;
-    use crate::scan::{RowLocation, ScanTarget};
+    use bulkhead_report::{RowLocation, ScanTarget};
 
     const TODAY: &str = "2024-06-15";
 
