@@ -59,16 +59,10 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let (image, layers) = open_and_read(reference, &args.open, true)?;
     let inventory = catalog(&layers, quiet)?;
     let subject = image_subject(reference, &image);
-    let artifact = Artifact {
-        name: reference.to_owned(),
-        kind: "container_image".into(),
-        digest: subject.digest.clone(),
-        os: scan::os_label(&inventory),
-    };
     finish_scan(
         &args.output,
         &args.scan,
-        artifact,
+        "container_image",
         &subject,
         &inventory,
         prepared,
@@ -150,11 +144,11 @@ fn prepare(scan: &ScanArgs) -> anyhow::Result<Prepared> {
     })
 }
 
-/// Matches, filters, renders and gates.
+/// Matches, filters, renders and gates. `kind`: `container_image`, `filesystem` or `sbom`.
 fn finish_scan(
     output: &OutputArgs,
     scan: &ScanArgs,
-    artifact: Artifact,
+    kind: &str,
     subject: &Subject,
     inventory: &Inventory,
     prepared: Option<Prepared>,
@@ -166,6 +160,12 @@ fn finish_scan(
             return Ok(ExitStatus::Success);
         }
         bail!("no scanner selected: pass --scanners vuln");
+    };
+    let artifact = Artifact {
+        name: subject.name.clone(),
+        kind: kind.to_owned(),
+        digest: subject.digest.clone(),
+        os: scan::os_label(inventory),
     };
     let mut report =
         scan::vulnerability_report(artifact, inventory, &prepared.db, prepared.db_used, scan)?;
@@ -274,16 +274,10 @@ fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         digest: None,
         is_image: false,
     };
-    let artifact = Artifact {
-        name,
-        kind: "filesystem".into(),
-        digest: None,
-        os: scan::os_label(&inventory),
-    };
     finish_scan(
         &args.output,
         &args.scan,
-        artifact,
+        "filesystem",
         &subject,
         &inventory,
         prepared,
@@ -315,14 +309,8 @@ fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         };
         let scanners = scanners(&args.scan, format)?;
         let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
-        let artifact = Artifact {
-            name: args.target.clone(),
-            kind: "sbom".into(),
-            digest: None,
-            os: scan::os_label(&inventory),
-        };
         return finish_scan(
-            &output, &args.scan, artifact, &subject, &inventory, prepared, quiet,
+            &output, &args.scan, "sbom", &subject, &inventory, prepared, quiet,
         );
     }
     let (subject, inventory) = if path.is_dir() && !path.join("oci-layout").exists() {

@@ -22,8 +22,16 @@ pub fn cvss_severity(vector: &str) -> Option<(f64, Severity)> {
     Some((score, severity))
 }
 
+/// NVD's CVSS v2 rating of a base score (v2 has no critical).
 pub(crate) fn v2_rating(score: f64) -> Severity {
-    if score >= 7.0 {
+    score_rating(score).min(Severity::High)
+}
+
+/// The CVSS v3/v4 rating of a base score, for feeds that give the score without the vector.
+pub(crate) fn score_rating(score: f64) -> Severity {
+    if score >= 9.0 {
+        Severity::Critical
+    } else if score >= 7.0 {
         Severity::High
     } else if score >= 4.0 {
         Severity::Medium

@@ -17,7 +17,6 @@ mod rubysec;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use bulkhead_finding::Severity;
 use rayon::prelude::*;
 
 use crate::model::Advisory;
@@ -383,21 +382,6 @@ fn osv_source(advisory: Advisory) -> Advisory {
 fn with_source(mut advisory: Advisory, source: &str) -> Advisory {
     source.clone_into(&mut advisory.source);
     advisory
-}
-
-/// A CVSS v3/v4 base score's rating (for feeds that give the score without the vector).
-fn cvss3_rating(score: f64) -> Severity {
-    if score >= 9.0 {
-        Severity::Critical
-    } else if score >= 7.0 {
-        Severity::High
-    } else if score >= 4.0 {
-        Severity::Medium
-    } else if score > 0.0 {
-        Severity::Low
-    } else {
-        Severity::Unknown
-    }
 }
 
 /// Parses one file's bytes as an import would, for fuzzing: must never panic.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{ParseError, lenient};
 use crate::model::{Advisory, Affected, Constraint, Op, Range};
-use crate::severity::v2_rating;
+use crate::severity::{score_rating, v2_rating};
 
 #[derive(Deserialize)]
 struct Record {
@@ -73,8 +73,8 @@ pub(crate) fn parse(bytes: &[u8], file_stem: &str) -> Result<Option<Advisory>, P
         groups.push(parse_requirement(requirement)?);
     }
     let severity = [
-        record.cvss_v4.map(super::cvss3_rating),
-        record.cvss_v3.map(super::cvss3_rating),
+        record.cvss_v4.map(score_rating),
+        record.cvss_v3.map(score_rating),
         record.cvss_v2.map(v2_rating),
     ]
     .into_iter()
