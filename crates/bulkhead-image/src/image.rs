@@ -10,7 +10,7 @@ use oci_spec::image::{ImageConfiguration, ImageManifest};
 
 use crate::digest::{Budget, Digest, HashingReader};
 use crate::error::{BlobRole, ImageError};
-use crate::layer::{Compression, LayerError, LayerScan, Prefetcher, scan_layer};
+use crate::layer::{Compression, LayerError, LayerInspector, LayerScan, Prefetcher, scan_layer};
 use crate::merged::{IndexedLayer, LayeredFs};
 use crate::platform::Platform;
 use crate::store::BlobStore;
@@ -232,6 +232,23 @@ impl Image {
         self.read_layers_with(Some(&Prefetcher {
             policy,
             budget: Budget::new(budget),
+            inspector: None,
+        }))
+    }
+
+    /// [`Image::read_layers_prefetching`], also showing `inspector` the content of every
+    /// regular file it wants in every layer, deleted and replaced files included, in the same
+    /// single pass over the layers.
+    pub fn read_layers_inspecting(
+        &self,
+        policy: &PrefetchPolicy<'_>,
+        budget: u64,
+        inspector: &dyn LayerInspector,
+    ) -> Result<LayeredFs, ImageError> {
+        self.read_layers_with(Some(&Prefetcher {
+            policy,
+            budget: Budget::new(budget),
+            inspector: Some(inspector),
         }))
     }
 
@@ -328,7 +345,7 @@ impl Image {
         let (blob, _) = self
             .store
             .open_required(BlobRole::Layer, &declared.blob_path, &label)?;
-        let scan = match scan_layer(blob, bytes, entries, prefetcher) {
+        let scan = match scan_layer(blob, index, bytes, entries, prefetcher) {
             Ok(scan) => scan,
             Err(source) => {
                 // A layer that fails to decompress may simply have been altered: if its digest

@@ -99,11 +99,27 @@ pub(crate) struct LayerScan {
     pub(crate) prefetched: HashMap<usize, Prefetched>,
 }
 
-/// The prefetch policy for one [`crate::Image::read_layers_prefetching`] pass, and the byte
-/// budget (shared by all layers) for content it keeps.
+/// The prefetch policy for one [`crate::Image::read_layers_prefetching`] pass, the byte
+/// budget (shared by all layers) for content it keeps, and an optional inspector that sees the
+/// content of every file it wants in every layer.
 pub(crate) struct Prefetcher<'a> {
     pub(crate) policy: &'a PrefetchPolicy<'a>,
     pub(crate) budget: Budget,
+    pub(crate) inspector: Option<&'a dyn LayerInspector>,
+}
+
+/// Sees the content of regular files as the layers stream past during verification, in every
+/// layer, including files a later layer deletes or replaces (which the merged view hides):
+/// secret scanning reads everything once this way. Called from the layer-reading threads, so
+/// layers are inspected in parallel and in no particular order.
+pub trait LayerInspector: Sync {
+    /// Whether to see this file's content; decided before any of it is read, so this is the
+    /// place to bound sizes.
+    fn wants(&self, path: &str, metadata: &Metadata) -> bool;
+    /// One regular file of layer `layer` (its index in the manifest), whole. Nothing is
+    /// trusted yet: the layer's digests are checked when its stream ends, and an image that
+    /// fails them is an error however inspection went.
+    fn inspect(&self, layer: usize, path: &str, content: &[u8]);
 }
 
 /// The outcome of prefetching one entry.
@@ -187,6 +203,7 @@ impl<R: BufRead> Read for Decoder<R> {
 /// the caller can compare both digests before trusting `entries`.
 pub(crate) fn scan_layer(
     blob: impl Read,
+    layer: usize,
     bytes: &Budget,
     entries: &Budget,
     prefetcher: Option<&Prefetcher<'_>>,
@@ -200,7 +217,7 @@ pub(crate) fn scan_layer(
     ));
 
     let mut prefetched = HashMap::new();
-    let recorded = read_entries(&mut tar_stream, entries, prefetcher, &mut prefetched)?;
+    let recorded = read_entries(&mut tar_stream, layer, entries, prefetcher, &mut prefetched)?;
 
     // The tar reader stops at the end-of-archive marker, but the diff_id covers every byte of
     // the uncompressed stream (padding included) and the blob digest every compressed byte.
@@ -241,6 +258,7 @@ pub(crate) fn open_entry_data(
 
 fn read_entries(
     stream: &mut impl Read,
+    layer: usize,
     budget: &Budget,
     prefetcher: Option<&Prefetcher<'_>>,
     prefetched: &mut HashMap<usize, Prefetched>,
@@ -319,7 +337,7 @@ fn read_entries(
         if let Some(prefetcher) = prefetcher
             && recorded.kind == EntryKind::File
             && let Some(outcome) =
-                prefetch(prefetcher, &recorded, &mut entry).map_err(LayerError::from_io)?
+                prefetch(prefetcher, layer, &recorded, &mut entry).map_err(LayerError::from_io)?
         {
             prefetched.insert(out.len(), outcome);
         }
@@ -328,9 +346,11 @@ fn read_entries(
     Ok(out)
 }
 
-/// Applies the prefetch policy to one regular file while its bytes stream past.
+/// Applies the prefetch policy (and the inspector, if any) to one regular file while its
+/// bytes stream past.
 fn prefetch(
     prefetcher: &Prefetcher<'_>,
+    layer: usize,
     entry: &LayerEntry,
     data: &mut impl Read,
 ) -> io::Result<Option<Prefetched>> {
@@ -342,7 +362,25 @@ fn prefetch(
         gid: entry.gid,
         mtime: entry.mtime,
     };
-    match (prefetcher.policy)(&entry.path, &meta) {
+    let decision = (prefetcher.policy)(&entry.path, &meta);
+    if let Some(inspector) = prefetcher.inspector.filter(|i| i.wants(&entry.path, &meta)) {
+        // The inspector bounds the size in `wants`; the content is read once and serves the
+        // prefetch decision too.
+        let mut content = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
+        data.take(entry.size).read_to_end(&mut content)?;
+        inspector.inspect(layer, &entry.path, &content);
+        return Ok(match decision {
+            Prefetch::Skip => None,
+            Prefetch::Keep => prefetcher
+                .budget
+                .take(entry.size)
+                .is_ok()
+                .then(|| Prefetched::Kept(content.into())),
+            Prefetch::ProbeFor(markers) => (!contains_any(&mut content.as_slice(), markers)?)
+                .then_some(Prefetched::ProbedAbsent),
+        });
+    }
+    match decision {
         Prefetch::Skip => Ok(None),
         Prefetch::Keep => {
             // Over budget: not kept, so it will be streamed again if it is wanted.

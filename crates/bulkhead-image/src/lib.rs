@@ -47,7 +47,7 @@ mod store;
 pub use digest::Digest;
 pub use error::{BlobRole, ImageError};
 pub use image::{Image, ImageSummary, LayerSummary};
-pub use layer::{Compression, EntryKind, LayerEntry, LayerError};
+pub use layer::{Compression, EntryKind, LayerEntry, LayerError, LayerInspector};
 pub use merged::{Fate, HiddenFile, IndexedLayer, LayeredFs};
 pub use platform::Platform;
 pub use source::ImageSource;
@@ -119,9 +119,11 @@ pub mod fuzzing {
         let prefetcher = crate::layer::Prefetcher {
             policy: &policy,
             budget: Budget::new(1 << 20),
+            inspector: None,
         };
         let Ok(scan) = crate::layer::scan_layer(
             bytes,
+            0,
             &Budget::new(16 << 20),
             &Budget::new(10_000),
             Some(&prefetcher),

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 mod hostile;
+mod inspect;
 mod merged;
 #[cfg(feature = "registry")]
 mod registry;
