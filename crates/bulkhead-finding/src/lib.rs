@@ -14,9 +14,10 @@
 //!     rule: RuleId::new("BH-IMG-001"),
 //!     severity: Severity::High,
 //!     title: "layer digest mismatch".into(),
-//!     location: Location::Image { layer: None, path: None, line: None },
+//!     location: Location::Image { layer: None, path: None, line: None, column: None },
 //!     evidence: None,
 //!     remediation: None,
+//!     fingerprint: None,
 //! });
 //! assert_eq!(found.len(), 1);
 //! ```
@@ -131,14 +132,25 @@ impl RuleId {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Location {
     /// Inside a container image: the layer digest (if the finding is in a layer), a path in the
-    /// image filesystem, a 1-based line.
+    /// image filesystem (or `config:Env`-style names for the image configuration), a 1-based
+    /// line and column.
     Image {
         layer: Option<String>,
         path: Option<String>,
         line: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<u32>,
     },
     /// A file on the scanned host or directory, with an optional 1-based line and column.
     File {
+        path: String,
+        line: Option<u32>,
+        column: Option<u32>,
+    },
+    /// A file as a git commit holds it (secrets in history): the commit id, the path, a
+    /// 1-based line and column.
+    Commit {
+        commit: String,
         path: String,
         line: Option<u32>,
         column: Option<u32>,
@@ -169,6 +181,10 @@ pub struct Finding {
     pub evidence: Option<Evidence>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
+    /// A stable identity for baselines and ignore lists (secrets: a hash of where and what,
+    /// never the secret itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// Where analyzers push findings. Streaming consumers (the sensor, the server) implement it;

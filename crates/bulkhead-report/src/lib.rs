@@ -127,10 +127,18 @@ pub fn location_text(location: &bulkhead_finding::Location) -> String {
     use bulkhead_finding::Location;
     use std::fmt::Write as _;
     match location {
-        Location::Image { layer, path, line } => {
+        Location::Image {
+            layer,
+            path,
+            line,
+            column,
+        } => {
             let mut s = path.clone().unwrap_or_else(|| "(image config)".into());
             if let Some(line) = line {
                 let _ = write!(s, ":{line}");
+                if let Some(column) = column {
+                    let _ = write!(s, ":{column}");
+                }
             }
             if let Some(layer) = layer {
                 let _ = write!(s, " (layer {})", short_digest(layer));
@@ -142,6 +150,19 @@ pub fn location_text(location: &bulkhead_finding::Location) -> String {
             (Some(l), None) => format!("{path}:{l}"),
             _ => path.clone(),
         },
+        Location::Commit {
+            commit,
+            path,
+            line,
+            column,
+        } => {
+            let short: String = commit.chars().take(12).collect();
+            match (line, column) {
+                (Some(l), Some(c)) => format!("{path}:{l}:{c} (commit {short})"),
+                (Some(l), None) => format!("{path}:{l} (commit {short})"),
+                _ => format!("{path} (commit {short})"),
+            }
+        }
         Location::Object {
             kind,
             namespace,

@@ -279,13 +279,28 @@ fn finding_result(target: &ScanTarget, finding: &Finding, rule_index: usize) -> 
         Location::File { path, line, column } => {
             physical(path, line.unwrap_or(1), *column, None, &described)
         }
-        Location::Image { layer, path, line } => physical(
+        Location::Image {
+            layer,
+            path,
+            line,
+            column,
+        } => physical(
             path.as_deref().unwrap_or(&target.target),
             line.unwrap_or(1),
-            None,
+            *column,
             layer.as_deref(),
             &described,
         ),
+        Location::Commit {
+            commit,
+            path,
+            line,
+            column,
+        } => {
+            let mut location = physical(path, line.unwrap_or(1), *column, None, &described);
+            location["properties"] = json!({"commit": commit});
+            location
+        }
         Location::Object {
             kind,
             namespace,

@@ -868,7 +868,7 @@ impl Suppressions {
         let ids = std::iter::once(rule.id.as_str()).chain(rule.aliases.iter().map(String::as_str));
         let path = match &finding.location {
             Location::Image { path, .. } => path.as_deref(),
-            Location::File { path, .. } => Some(path.as_str()),
+            Location::File { path, .. } | Location::Commit { path, .. } => Some(path.as_str()),
             Location::Object { .. } => None,
         };
         let ignored = self.candidate_ignores(ids).into_iter().find(|&i| {
@@ -1457,6 +1457,7 @@ mod tests {
             },
             evidence: None,
             remediation: None,
+            fingerprint: None,
         }
     }
 

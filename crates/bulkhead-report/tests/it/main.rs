@@ -125,6 +125,7 @@ fn sample_report() -> ScanReport {
             text: "AWS_ACCESS_KEY_ID=AKIA************".into(),
         }),
         remediation: Some("Revoke the key and load it from a secret store.".into()),
+        fingerprint: None,
     }];
 
     let mut config = target("deploy/web.yaml", "config");
@@ -141,6 +142,7 @@ fn sample_report() -> ScanReport {
             },
             evidence: None,
             remediation: Some("Set allowPrivilegeEscalation to false.".into()),
+            fingerprint: None,
         },
         Finding {
             rule: RuleId::new("BH-IMG-002"),
@@ -150,9 +152,11 @@ fn sample_report() -> ScanReport {
                 layer: None,
                 path: None,
                 line: None,
+                column: None,
             },
             evidence: None,
             remediation: None,
+            fingerprint: None,
         },
     ];
 
