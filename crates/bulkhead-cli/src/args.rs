@@ -121,7 +121,7 @@ pub(crate) struct DbUpdateArgs {
     pub(crate) db: DbLocationArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct DbLocationArgs {
     /// The local database file. [default: $BULKHEAD_CACHE_DIR/db/bulkhead.db, else
     /// $XDG_CACHE_HOME/bulkhead/db/bulkhead.db, else ~/.cache/bulkhead/db/bulkhead.db]
@@ -130,10 +130,11 @@ pub(crate) struct DbLocationArgs {
 }
 
 /// What a scan looks for, and what makes it fail.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
+#[allow(clippy::struct_excessive_bools)] // each is a command-line switch
 pub(crate) struct ScanArgs {
     /// Analyzers to run (comma-separated): vuln, secret, misconfig.
-    /// [default: vuln; for SBOM formats, none unless given]
+    /// [default: vuln,secret (vuln for an SBOM file); for SBOM formats, none unless given]
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub(crate) scanners: Option<Vec<Scanner>>,
 
@@ -166,6 +167,15 @@ pub(crate) struct ScanArgs {
     /// Include every package in the JSON report, not only vulnerable ones.
     #[arg(long)]
     pub(crate) list_all_pkgs: bool,
+
+    /// Secret rules in gitleaks' TOML format (`[extend] useDefault = true` adds them to the
+    /// built-in gitleaks rules). [default: the 222 gitleaks rules]
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_config: Option<PathBuf>,
+
+    /// Show secrets in full in findings (they are redacted by default).
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
 
     #[command(flatten)]
     pub(crate) db: DbLocationArgs,

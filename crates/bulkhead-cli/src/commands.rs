@@ -13,6 +13,7 @@ use bulkhead_report::{
     render_image_summary, render_inventory, render_scan, render_verification, write_atomically,
 };
 use bulkhead_sbom::{DocumentInfo, Subject};
+use bulkhead_secrets::targets::LayerSecrets;
 use bulkhead_suppress::Suppressions;
 
 use crate::args::{
@@ -53,10 +54,38 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         .reference
         .as_deref()
         .context("missing image reference")?;
-    let scanners = scanners(&args.scan, args.output.format)?;
-    // Settle the database and suppressions before the (long) image read.
-    let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
-    let (image, layers) = open_and_read(reference, &args.open, true)?;
+    // Settle the database, rules and suppressions before the (long) image read.
+    let plan = plan(&args.scan, args.output.format)?;
+    let options = args.open.to_options()?;
+    let source = ImageSource::parse(reference)?;
+    let image =
+        Image::open(&source, &options).with_context(|| format!("cannot open image `{source}`"))?;
+    let inventory_options = bulkhead_inventory::Options::default();
+    let policy = bulkhead_inventory::prefetch_policy(&inventory_options);
+    let mut secret_findings = Vec::new();
+    // One pass over the layers: verification, package records for the inventory, and every
+    // file of every layer for the secret rules.
+    let layers = match &plan.secrets {
+        Some(secrets) => {
+            let collector = LayerSecrets::new(secrets.ruleset(), secrets.options);
+            let layers = image
+                .read_layers_inspecting(&policy, inventory_options.prefetch_budget, &collector)
+                .with_context(|| format!("cannot read the layers of `{source}`"))?;
+            secret_findings = collector.findings(&layers);
+            let summary = image.summary(&layers);
+            secret_findings.extend(bulkhead_secrets::targets::config_findings(
+                secrets.ruleset(),
+                &secrets.options,
+                &summary.env,
+                &summary.labels,
+                &image.history(),
+            ));
+            layers
+        }
+        None => image
+            .read_layers_prefetching(&policy, inventory_options.prefetch_budget)
+            .with_context(|| format!("cannot read the layers of `{source}`"))?,
+    };
     let inventory = catalog(&layers, quiet)?;
     let subject = image_subject(reference, &image);
     finish_scan(
@@ -65,7 +94,8 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         "container_image",
         &subject,
         &inventory,
-        prepared,
+        &plan,
+        secret_findings,
         quiet,
     )
 }
@@ -80,47 +110,71 @@ fn inspect(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Which analyzers run. SBOM formats without `--scanners` write a plain SBOM, as Trivy does.
-struct Scanners {
-    vuln: bool,
+/// What a scan will do, settled before any artifact is read: the database (for `vuln`), the
+/// rules (for `secret`), and the suppressions. SBOM formats without `--scanners` write a plain
+/// SBOM, as Trivy does.
+struct Plan {
+    vuln: Option<VulnSetup>,
+    secrets: Option<SecretSetup>,
+    suppressions: Suppressions,
 }
 
-fn scanners(scan: &ScanArgs, format: OutputFormat) -> anyhow::Result<Scanners> {
+struct VulnSetup {
+    db: bulkhead_vulndb::Database,
+    db_used: bulkhead_report::DatabaseUsed,
+}
+
+struct SecretSetup {
+    /// User rules (`--secret-config`), else the embedded gitleaks defaults.
+    rules: Option<bulkhead_secrets::Ruleset>,
+    options: bulkhead_secrets::targets::Options,
+}
+
+impl SecretSetup {
+    fn ruleset(&self) -> &bulkhead_secrets::Ruleset {
+        self.rules
+            .as_ref()
+            .unwrap_or_else(|| bulkhead_secrets::Ruleset::default_rules())
+    }
+}
+
+fn plan(scan: &ScanArgs, format: OutputFormat) -> anyhow::Result<Plan> {
     let chosen = match &scan.scanners {
         Some(list) => list.clone(),
         None if format.is_sbom() => Vec::new(),
-        None => vec![Scanner::Vuln],
+        None => vec![Scanner::Vuln, Scanner::Secret],
     };
-    for scanner in &chosen {
-        match scanner {
-            Scanner::Vuln => {}
-            Scanner::Secret | Scanner::Misconfig => bail!(
-                "the {} scanner is not available in this version of bulkhead",
-                if *scanner == Scanner::Secret {
-                    "secret"
-                } else {
-                    "misconfig"
-                }
-            ),
-        }
+    if chosen.contains(&Scanner::Misconfig) {
+        bail!("the misconfig scanner is not available in this version of bulkhead");
     }
     if format == OutputFormat::SpdxJson && chosen.contains(&Scanner::Vuln) {
         bail!("SPDX documents cannot carry vulnerabilities; use --format cyclonedx");
     }
-    Ok(Scanners {
-        vuln: chosen.contains(&Scanner::Vuln),
-    })
-}
-
-/// The database and suppressions a vulnerability scan needs.
-struct Prepared {
-    db: bulkhead_vulndb::Database,
-    db_used: bulkhead_report::DatabaseUsed,
-    suppressions: Suppressions,
-}
-
-fn prepare(scan: &ScanArgs) -> anyhow::Result<Prepared> {
-    let (db, db_used) = db::open(&scan.db)?;
+    let vuln = if chosen.contains(&Scanner::Vuln) {
+        let (db, db_used) = db::open(&scan.db)?;
+        Some(VulnSetup { db, db_used })
+    } else {
+        None
+    };
+    let secrets = if chosen.contains(&Scanner::Secret) {
+        let rules = match &scan.secret_config {
+            Some(path) => {
+                let text = fs_err::read_to_string(path)
+                    .with_context(|| format!("cannot read secret rules `{}`", path.display()))?;
+                Some(bulkhead_secrets::Ruleset::from_toml(&text, path)?)
+            }
+            None => None,
+        };
+        Some(SecretSetup {
+            rules,
+            options: bulkhead_secrets::targets::Options {
+                show_secrets: scan.show_secrets,
+                ..bulkhead_secrets::targets::Options::default()
+            },
+        })
+    } else {
+        None
+    };
     let mut suppressions = Suppressions::default();
     let ignorefile = scan.ignorefile.clone().or_else(|| {
         let default = Path::new(".bulkheadignore");
@@ -137,39 +191,46 @@ fn prepare(scan: &ScanArgs) -> anyhow::Result<Prepared> {
             .with_context(|| format!("cannot read the VEX document `{}`", path.display()))?;
         suppressions.add_openvex(path, &bytes)?;
     }
-    Ok(Prepared {
-        db,
-        db_used,
+    Ok(Plan {
+        vuln,
+        secrets,
         suppressions,
     })
 }
 
 /// Matches, filters, renders and gates. `kind`: `container_image`, `filesystem` or `sbom`.
+#[allow(clippy::too_many_arguments)] // one call per front door; a struct would only rename them
 fn finish_scan(
     output: &OutputArgs,
     scan: &ScanArgs,
     kind: &str,
     subject: &Subject,
     inventory: &Inventory,
-    prepared: Option<Prepared>,
+    plan: &Plan,
+    secret_findings: Vec<bulkhead_finding::Finding>,
     quiet: bool,
 ) -> anyhow::Result<ExitStatus> {
-    let Some(prepared) = prepared else {
+    if plan.vuln.is_none() && plan.secrets.is_none() {
         if output.format.is_sbom() {
             emit(output, &sbom_document(output.format, subject, inventory)?)?;
             return Ok(ExitStatus::Success);
         }
-        bail!("no scanner selected: pass --scanners vuln");
-    };
+        bail!("no scanner selected: pass --scanners vuln,secret");
+    }
     let artifact = Artifact {
         name: subject.name.clone(),
         kind: kind.to_owned(),
         digest: subject.digest.clone(),
         os: scan::os_label(inventory),
     };
-    let mut report =
-        scan::vulnerability_report(artifact, inventory, &prepared.db, prepared.db_used, scan)?;
-    scan::filter(&mut report, scan, &prepared.suppressions);
+    let mut report = match &plan.vuln {
+        Some(vuln) => {
+            scan::vulnerability_report(artifact, inventory, &vuln.db, vuln.db_used.clone(), scan)?
+        }
+        None => scan::empty_report(artifact, inventory, scan),
+    };
+    scan::add_secret_findings(&mut report, secret_findings);
+    scan::filter(&mut report, scan, &plan.suppressions);
     if !quiet {
         for warning in report.warnings.iter().skip(inventory.warnings.len()) {
             eprintln!("warning: {warning}");
@@ -264,13 +325,18 @@ fn open_and_read(
 }
 
 fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
-    let scanners = scanners(&args.scan, args.output.format)?;
-    let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
+    let plan = plan(&args.scan, args.output.format)?;
     let view = DirView::new(&args.dir)?;
     let inventory = catalog(&view, quiet)?;
-    let name = args.dir.display().to_string();
+    let secret_findings = match &plan.secrets {
+        Some(secrets) => {
+            bulkhead_secrets::targets::tree_findings(secrets.ruleset(), &secrets.options, &view)
+                .with_context(|| format!("cannot read `{}`", args.dir.display()))?
+        }
+        None => Vec::new(),
+    };
     let subject = Subject {
-        name: name.clone(),
+        name: args.dir.display().to_string(),
         digest: None,
         is_image: false,
     };
@@ -280,7 +346,8 @@ fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         "filesystem",
         &subject,
         &inventory,
-        prepared,
+        &plan,
+        secret_findings,
         quiet,
     )
 }
@@ -307,10 +374,35 @@ fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             format,
             output: args.output.clone(),
         };
-        let scanners = scanners(&args.scan, format)?;
-        let prepared = scanners.vuln.then(|| prepare(&args.scan)).transpose()?;
+        if args
+            .scan
+            .scanners
+            .as_ref()
+            .is_some_and(|s| s.contains(&Scanner::Secret))
+        {
+            bail!("an SBOM lists packages, not file contents: only the vuln scanner applies");
+        }
+        let scanners = match &args.scan.scanners {
+            Some(list) => list.clone(),
+            None if format.is_sbom() => Vec::new(),
+            None => vec![Scanner::Vuln],
+        };
+        let plan = plan(
+            &ScanArgs {
+                scanners: Some(scanners),
+                ..args.scan.clone()
+            },
+            format,
+        )?;
         return finish_scan(
-            &output, &args.scan, "sbom", &subject, &inventory, prepared, quiet,
+            &output,
+            &args.scan,
+            "sbom",
+            &subject,
+            &inventory,
+            &plan,
+            Vec::new(),
+            quiet,
         );
     }
     let (subject, inventory) = if path.is_dir() && !path.join("oci-layout").exists() {

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context as _;
+use bulkhead_finding::{Finding, Location};
 use bulkhead_inventory::{Ecosystem, Inventory, Package};
 use bulkhead_report::{Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, VulnRow};
 use bulkhead_suppress::Suppressions;
@@ -95,6 +96,47 @@ pub(crate) fn vulnerability_report(
         });
     }
     Ok(report)
+}
+
+/// A report without vulnerability results (secret scans alone).
+pub(crate) fn empty_report(
+    artifact: Artifact,
+    inventory: &Inventory,
+    args: &ScanArgs,
+) -> ScanReport {
+    ScanReport {
+        artifact,
+        results: Vec::new(),
+        database: None,
+        warnings: inventory.warnings.clone(),
+        inventory: args.list_all_pkgs.then(|| inventory.clone()),
+    }
+}
+
+/// Adds secret findings as one `secret` target per file (or config field), as Trivy groups
+/// them, after the package targets.
+pub(crate) fn add_secret_findings(report: &mut ScanReport, findings: Vec<Finding>) {
+    let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    for finding in findings {
+        let file = match &finding.location {
+            Location::Image { path, .. } => path.clone().unwrap_or_default(),
+            Location::File { path, .. } | Location::Commit { path, .. } => path.clone(),
+            Location::Object { name, .. } => name.clone(),
+        };
+        by_file.entry(file).or_default().push(finding);
+    }
+    for (file, mut findings) in by_file {
+        findings.sort();
+        report.results.push(ScanTarget {
+            target: file,
+            class: "secret".into(),
+            kind: None,
+            packages: 0,
+            vulnerabilities: Vec::new(),
+            suppressed: Vec::new(),
+            findings,
+        });
+    }
 }
 
 /// Applies `--ignore-unfixed`, `--severity`, the ignore file and VEX documents. Ignore

@@ -407,6 +407,18 @@ impl Image {
         Ok(digest)
     }
 
+    /// The `created_by` of every history step, empty layers included (that is where `ARG` and
+    /// `ENV` values are recorded), in order; steps without one are left out.
+    pub fn history(&self) -> Vec<String> {
+        self.config
+            .history()
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|h| h.created_by().clone())
+            .collect()
+    }
+
     /// The summary `bulkhead image` prints. `fs` is the verified filesystem from
     /// [`Image::read_layers`], which supplies the measured sizes and entry counts.
     pub fn summary(&self, fs: &LayeredFs) -> ImageSummary {

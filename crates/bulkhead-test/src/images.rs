@@ -238,3 +238,92 @@ pub fn layered_docker_archive_gzip_layers() -> PathBuf {
     })
     .join("layered-gz.tar")
 }
+
+/// Fake but realistic-looking credentials planted in [`secrets_image`]: made from a fixed
+/// pseudo-random sequence at run time, so no token appears literally in the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlantedTokens {
+    /// `ghp_` + 36 alphanumerics (gitleaks `github-pat`).
+    pub github: String,
+    /// `npm_` + 36 lowercase alphanumerics (gitleaks `npm-access-token`).
+    pub npm: String,
+    /// `xoxb-` + two number groups + alphanumerics (gitleaks `slack-bot-token`).
+    pub slack: String,
+}
+
+pub fn planted_tokens() -> PlantedTokens {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |alphabet: &[u8], n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                alphabet[usize::try_from(state >> 33).unwrap() % alphabet.len()] as char
+            })
+            .collect()
+    };
+    let github = format!("ghp_{}", next(ALNUM, 36));
+    let npm = format!("npm_{}", next(&ALNUM[26..], 36));
+    let slack = format!(
+        "xoxb-{}-{}-{}",
+        next(b"0123456789", 12),
+        next(b"0123456789", 13),
+        next(ALNUM, 24)
+    );
+    PlantedTokens { github, npm, slack }
+}
+
+/// An OCI layout (tag `secrets`) built by umoci with [`planted_tokens`] hidden the ways they
+/// leak into images:
+///
+/// 1. `app/.env` (`GITHUB_TOKEN=<github>`), `app/main.py` (clean);
+/// 2. deletes `app/.env` (a whiteout; the token stays in layer 1), adds `app/settings.json`
+///    (`{"slack": "<slack>"}`);
+/// 3. nothing on disk; history `ARG NPM_TOKEN=<npm>` (where build args end up).
+///
+/// Config env: `SLACK_TOKEN=<slack>`, `MODE=prod`.
+pub fn secrets_image() -> PathBuf {
+    let tokens = planted_tokens();
+    cached_fixture(&format!("secrets-oci-v{VERSION}"), |dir| {
+        let layout = dir.join("layout");
+        let bundle = dir.join("bundle");
+        let layout_s = layout.to_str().unwrap();
+        let image = format!("{layout_s}:secrets");
+        umoci(&["init", "--layout", layout_s]);
+        umoci(&["new", "--image", &image]);
+        umoci(&["unpack", "--image", &image, bundle.to_str().unwrap()]);
+        let rootfs = bundle.join("rootfs");
+
+        write(
+            &rootfs,
+            "app/.env",
+            &format!("GITHUB_TOKEN={}\n", tokens.github),
+        );
+        write(&rootfs, "app/main.py", "print('hello')\n");
+        repack(&image, &bundle, "COPY app/ /app/");
+
+        fs_err::remove_file(rootfs.join("app/.env")).unwrap();
+        write(
+            &rootfs,
+            "app/settings.json",
+            &format!("{{\"slack\": \"{}\"}}\n", tokens.slack),
+        );
+        repack(&image, &bundle, "RUN rm /app/.env && write settings");
+
+        repack(&image, &bundle, &format!("ARG NPM_TOKEN={}", tokens.npm));
+        umoci(&[
+            "config",
+            "--image",
+            &image,
+            "--config.env",
+            &format!("SLACK_TOKEN={}", tokens.slack),
+            "--config.env",
+            "MODE=prod",
+        ]);
+        umoci(&["gc", "--layout", layout_s]);
+        fs_err::remove_dir_all(&bundle).unwrap();
+    })
+    .join("layout")
+}

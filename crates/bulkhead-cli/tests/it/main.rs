@@ -5,6 +5,7 @@
 mod db;
 mod image;
 mod sbom;
+mod secret;
 mod vuln;
 
 use std::path::PathBuf;

@@ -346,7 +346,7 @@ fn machine_formats() {
     assert!(plain.get("vulnerabilities").is_none());
 
     // Scanners that do not exist yet are an error, not silently skipped.
-    let (code, _, stderr) = run(bulkhead().args(["fs", root, "--scanners", "vuln,secret"]));
+    let (code, _, stderr) = run(bulkhead().args(["fs", root, "--scanners", "vuln,misconfig"]));
     assert_eq!(code, 2);
-    assert!(stderr.contains("secret"), "{stderr}");
+    assert!(stderr.contains("misconfig"), "{stderr}");
 }

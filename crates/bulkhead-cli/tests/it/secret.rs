@@ -1,0 +1,199 @@
+//! Secret scanning end to end: an image built by umoci with fake tokens in a deleted file, a
+//! later layer, the history and the config; the demo image's AWS example key (allowlisted by
+//! gitleaks' own rules); a directory with a Kubernetes Secret.
+
+use std::process::Command;
+
+use base64::Engine as _;
+use bulkhead_test::images::{planted_tokens, secrets_image};
+use bulkhead_test::shared_dir;
+use serde_json::Value;
+
+fn bulkhead() -> Command {
+    crate::bulkhead_command()
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `(rule, path, line, layer, remediation, evidence)` of a finding.
+type Found = (String, String, Option<u64>, Option<String>, String, String);
+
+fn findings(report: &Value) -> Vec<Found> {
+    report["scan"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["class"] == "secret")
+        .flat_map(|t| t["findings"].as_array().unwrap())
+        .map(|f| {
+            let location = &f["location"];
+            (
+                f["rule"]["id"].as_str().unwrap().to_owned(),
+                location["path"].as_str().unwrap_or_default().to_owned(),
+                location["line"].as_u64(),
+                location["layer"].as_str().map(str::to_owned),
+                f["remediation"].as_str().unwrap_or_default().to_owned(),
+                f["evidence"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn scan(args: &[&str]) -> (i32, Value, String) {
+    let (code, stdout, stderr) = run(bulkhead().args(args).args(["-f", "json"]));
+    assert!(code == 0 || code == 1, "{stderr}");
+    (code, serde_json::from_str(&stdout).unwrap(), stdout)
+}
+
+#[test]
+fn secrets_in_every_layer_and_the_config_of_an_image() {
+    let layout = secrets_image();
+    let tokens = planted_tokens();
+    let reference = format!("oci:{}:secrets", layout.display());
+    let (_, report, raw) = scan(&["image", &reference, "--scanners", "secret"]);
+    let found = findings(&report);
+
+    // Layer digests from the layout itself (index → manifest), the independent truth.
+    let read = |p: std::path::PathBuf| -> Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let index = read(layout.join("index.json"));
+    let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest = read(layout.join("blobs/sha256").join(&manifest_digest[7..]));
+    let layer = |i: usize| manifest["layers"][i]["digest"].as_str().unwrap().to_owned();
+
+    // The deleted `.env`: found in layer 1, which still carries it, and said to be deleted.
+    let env = found
+        .iter()
+        .find(|f| f.0 == "github-pat" && f.1 == "app/.env")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(env.2, Some(1));
+    assert_eq!(env.3.as_deref(), Some(layer(0).as_str()));
+    assert!(env.4.contains("Deleted by layer 2"), "{}", env.4);
+    // A later layer's file.
+    let settings = found
+        .iter()
+        .find(|f| f.0 == "slack-bot-token" && f.1 == "app/settings.json")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert_eq!(settings.3.as_deref(), Some(layer(1).as_str()));
+    // The config: Env and the history step that recorded a build argument.
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "slack-bot-token" && f.1 == "config:Env"),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "npm-access-token" && f.1.starts_with("config:history[")),
+        "{found:#?}"
+    );
+    // Nothing else: the clean file has no finding.
+    assert!(!found.iter().any(|f| f.1 == "app/main.py"));
+    // Redacted by default: no token appears anywhere in the report.
+    for token in [&tokens.github, &tokens.slack, &tokens.npm] {
+        assert!(
+            !raw.contains(token.as_str()),
+            "{token} leaked into the report"
+        );
+    }
+    assert!(
+        env.5.contains("ghp_") && env.5.contains("*****"),
+        "{}",
+        env.5
+    );
+    // --show-secrets shows them.
+    let (_, _, raw) = scan(&[
+        "image",
+        &reference,
+        "--scanners",
+        "secret",
+        "--show-secrets",
+    ]);
+    assert!(raw.contains(tokens.github.as_str()));
+
+    // The gate: findings fail it with --exit-code, an ignore file by rule id suppresses.
+    let (code, _, _) = run(bulkhead().args([
+        "image",
+        &reference,
+        "--scanners",
+        "secret",
+        "--exit-code",
+        "1",
+    ]));
+    assert_eq!(code, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore");
+    std::fs::write(&ignore, "github-pat\nslack-bot-token\nnpm-access-token\n").unwrap();
+    let (code, _, stderr) = run(bulkhead().args([
+        "image",
+        &reference,
+        "--scanners",
+        "secret",
+        "--exit-code",
+        "1",
+        "--ignorefile",
+        ignore.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn the_demo_images_aws_example_key_is_allowlisted_by_gitleaks_rules() {
+    // NOTE.md: the deleted `.env` holds the AWS documentation example pair; gitleaks'
+    // `aws-access-token` rule allowlists `.+EXAMPLE$`, so the default rules must stay silent
+    // about the key id (and the generic rule's "example" stopword about the secret).
+    let reference = format!(
+        "oci:{}:webapp",
+        shared_dir().join("images/webapp-oci").display()
+    );
+    let (_, report, _) = scan(&["image", &reference, "--scanners", "secret"]);
+    let found = findings(&report);
+    assert!(
+        !found.iter().any(|f| f.1 == "srv/api/.env"),
+        "the example key was reported: {found:#?}"
+    );
+}
+
+#[test]
+fn kubernetes_secret_values_are_decoded() {
+    let tokens = planted_tokens();
+    let dir = tempfile::tempdir().unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&tokens.github);
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: plain}}\ndata: {{mode: prod}}\n---\n\
+             apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\n  namespace: build\ntype: Opaque\n\
+             data:\n  token: {encoded}\n"
+        ),
+    )
+    .unwrap();
+    let (code, report, _) = scan(&[
+        "fs",
+        dir.path().to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "--exit-code",
+        "1",
+    ]);
+    assert_eq!(code, 1);
+    let found = findings(&report);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "github-pat" && f.1 == "deploy.yaml#Secret/build/ci/token"),
+        "{found:#?}"
+    );
+}
