@@ -177,6 +177,19 @@ pub(crate) struct ScanArgs {
     #[arg(long)]
     pub(crate) show_secrets: bool,
 
+    /// Accept the secret findings recorded in this baseline (fingerprints, no secrets).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) secret_baseline: Option<PathBuf>,
+
+    /// Write the secret findings of this scan to FILE as a baseline (before the baseline and
+    /// ignore file are applied), to accept them in later scans.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) write_secret_baseline: Option<PathBuf>,
+
+    /// Files larger than SIZE are not searched for secrets (K, M, G suffixes).
+    #[arg(long, value_name = "SIZE", default_value = "10M")]
+    pub(crate) secret_max_file_size: String,
+
     #[command(flatten)]
     pub(crate) db: DbLocationArgs,
 }
@@ -334,7 +347,7 @@ fn default_docker_config() -> Option<PathBuf> {
 }
 
 /// `512`, `64K`, `10M`, `32G`, `1T` (powers of 1024; a trailing `B`/`iB` is accepted).
-fn parse_size(text: &str) -> anyhow::Result<u64> {
+pub(crate) fn parse_size(text: &str) -> anyhow::Result<u64> {
     let t = text
         .trim()
         .trim_end_matches(['B', 'b'])

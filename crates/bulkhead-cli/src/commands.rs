@@ -128,6 +128,7 @@ struct SecretSetup {
     /// User rules (`--secret-config`), else the embedded gitleaks defaults.
     rules: Option<bulkhead_secrets::Ruleset>,
     options: bulkhead_secrets::targets::Options,
+    baseline: Option<bulkhead_secrets::baseline::Baseline>,
 }
 
 impl SecretSetup {
@@ -165,12 +166,27 @@ fn plan(scan: &ScanArgs, format: OutputFormat) -> anyhow::Result<Plan> {
             }
             None => None,
         };
+        let baseline = match &scan.secret_baseline {
+            Some(path) => {
+                let bytes = fs_err::read(path)?;
+                Some(
+                    bulkhead_secrets::baseline::Baseline::parse(&bytes).with_context(|| {
+                        format!("cannot read the baseline `{}`", path.display())
+                    })?,
+                )
+            }
+            None => None,
+        };
+        let max_file_size = crate::args::parse_size(&scan.secret_max_file_size)
+            .context("invalid --secret-max-file-size")?;
         Some(SecretSetup {
             rules,
             options: bulkhead_secrets::targets::Options {
                 show_secrets: scan.show_secrets,
+                max_file_size,
                 ..bulkhead_secrets::targets::Options::default()
             },
+            baseline,
         })
     } else {
         None
@@ -229,6 +245,25 @@ fn finish_scan(
         }
         None => scan::empty_report(artifact, inventory, scan),
     };
+    let mut secret_findings = secret_findings;
+    if let Some(path) = &scan.write_secret_baseline {
+        let text = bulkhead_secrets::baseline::Baseline::write(
+            &secret_findings,
+            concat!("bulkhead ", env!("CARGO_PKG_VERSION")),
+        );
+        write_atomically(path, text.as_bytes())
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    if let Some(baseline) = plan.secrets.as_ref().and_then(|s| s.baseline.as_ref()) {
+        let before = secret_findings.len();
+        secret_findings.retain(|f| !baseline.accepts(f));
+        let accepted = before - secret_findings.len();
+        if accepted > 0 {
+            report.warnings.push(format!(
+                "{accepted} secret findings are accepted by the baseline and not reported"
+            ));
+        }
+    }
     scan::add_secret_findings(&mut report, secret_findings);
     scan::filter(&mut report, scan, &plan.suppressions);
     if !quiet {

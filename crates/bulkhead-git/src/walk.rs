@@ -371,6 +371,7 @@ struct TreeScan {
     stack: Vec<Frame>,
     spare: Vec<Vec<u8>>,
     path: Vec<u8>,
+    scratch: Vec<u8>,
     blob: Vec<u8>,
 }
 
@@ -424,8 +425,12 @@ impl TreeScan {
         id: ObjectId,
         dir_len: usize,
     ) -> Result<(), GitError> {
+        // The object store may place the object anywhere in the buffer it is given, so the
+        // frame keeps its own copy of exactly the tree's bytes.
+        let tree = reader.read(&id, Kind::Tree, &mut self.scratch)?;
         let mut data = self.spare.pop().unwrap_or_default();
-        reader.read(&id, Kind::Tree, &mut data)?;
+        data.clear();
+        data.extend_from_slice(tree);
         self.stack.push(Frame {
             id,
             data,

@@ -76,6 +76,7 @@
 //! severity, or print. Callers bound the size of what they pass in.
 
 mod analysis;
+pub mod baseline;
 mod config;
 mod entropy;
 pub mod go_regex;

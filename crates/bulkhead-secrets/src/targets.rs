@@ -151,9 +151,11 @@ fn scan_archive(
 }
 
 fn is_manifest(path: &str) -> bool {
-    std::path::Path::new(path)
-        .extension()
-        .is_some_and(|e| ["yaml", "yml", "json"].iter().any(|x| e.eq_ignore_ascii_case(x)))
+    std::path::Path::new(path).extension().is_some_and(|e| {
+        ["yaml", "yml", "json"]
+            .iter()
+            .any(|x| e.eq_ignore_ascii_case(x))
+    })
 }
 
 /// Decodes the base64 `data` of every `Secret` in a (multi-document) YAML or JSON manifest and

@@ -197,3 +197,83 @@ fn kubernetes_secret_values_are_decoded() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_baseline_accepts_reviewed_secrets_without_holding_them() {
+    let tokens = planted_tokens();
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("a.env"),
+        format!("GITHUB_TOKEN={}\n", tokens.github),
+    )
+    .unwrap();
+    let baseline = dir.path().join("secrets.baseline");
+    let (code, _, stderr) = run(bulkhead().args([
+        "fs",
+        tree.to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "--write-secret-baseline",
+        baseline.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    assert!(
+        text.contains("github-pat") && !text.contains(&tokens.github),
+        "{text}"
+    );
+
+    // A second secret appears: only it is reported, and the gate fails on it alone.
+    std::fs::write(
+        tree.join("b.json"),
+        format!("{{\"slack\": \"{}\"}}\n", tokens.slack),
+    )
+    .unwrap();
+    let (code, report, _) = scan(&[
+        "fs",
+        tree.to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "--secret-baseline",
+        baseline.to_str().unwrap(),
+        "--exit-code",
+        "1",
+    ]);
+    assert_eq!(code, 1);
+    let rules: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
+    assert_eq!(rules, ["slack-bot-token"]);
+}
+
+#[test]
+fn hostile_trees_finish_with_the_secrets_that_are_there() {
+    let tokens = planted_tokens();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // A symlink loop, a link out of the tree, invalid UTF-8 around a token, a file over the
+    // size cap, and 20,000 tiny files.
+    std::os::unix::fs::symlink(".", root.join("loop")).unwrap();
+    std::os::unix::fs::symlink("/etc", root.join("outside")).unwrap();
+    let mut bytes = b"\xff\xfe junk \x80\n".to_vec();
+    bytes.extend_from_slice(format!("TOKEN={}\n", tokens.github).as_bytes());
+    std::fs::write(root.join("latin.txt"), bytes).unwrap();
+    let mut big = vec![b'a'; 2 << 20];
+    big.extend_from_slice(format!("\nTOKEN={}\n", tokens.npm).as_bytes());
+    std::fs::write(root.join("big.txt"), big).unwrap();
+    std::fs::create_dir(root.join("many")).unwrap();
+    for i in 0..20_000 {
+        std::fs::write(root.join("many").join(format!("{i}.txt")), "x=1\n").unwrap();
+    }
+    let (_, report, _) = scan(&[
+        "fs",
+        root.to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "--secret-max-file-size",
+        "1M",
+    ]);
+    let found: Vec<(String, String)> = findings(&report).into_iter().map(|f| (f.0, f.1)).collect();
+    // The token in the non-UTF-8 file is found; the one in the file over the cap is not read.
+    assert_eq!(found, [("github-pat".to_owned(), "latin.txt".to_owned())]);
+}
