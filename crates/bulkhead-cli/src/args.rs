@@ -249,6 +249,11 @@ pub(crate) struct FsArgs {
     #[arg(value_name = "DIR")]
     pub(crate) dir: PathBuf,
 
+    /// Also search the git history of DIR for secrets: every blob ever committed on any
+    /// branch or tag, reported once with the commit that introduced it.
+    #[arg(long)]
+    pub(crate) git: bool,
+
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 

@@ -86,7 +86,7 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             .read_layers_prefetching(&policy, inventory_options.prefetch_budget)
             .with_context(|| format!("cannot read the layers of `{source}`"))?,
     };
-    let inventory = catalog(&layers, quiet)?;
+    let inventory = catalog_if_needed(&layers, &plan, &args.scan, args.output.format, quiet)?;
     let subject = image_subject(reference, &image);
     finish_scan(
         &args.output,
@@ -362,14 +362,31 @@ fn open_and_read(
 fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let plan = plan(&args.scan, args.output.format)?;
     let view = DirView::new(&args.dir)?;
-    let inventory = catalog(&view, quiet)?;
-    let secret_findings = match &plan.secrets {
+    let inventory = catalog_if_needed(&view, &plan, &args.scan, args.output.format, quiet)?;
+    let mut secret_findings = match &plan.secrets {
         Some(secrets) => {
             bulkhead_secrets::targets::tree_findings(secrets.ruleset(), &secrets.options, &view)
                 .with_context(|| format!("cannot read `{}`", args.dir.display()))?
         }
         None => Vec::new(),
     };
+    if args.git {
+        let Some(secrets) = &plan.secrets else {
+            bail!("--git searches history for secrets: add `secret` to --scanners");
+        };
+        let (found, stats) =
+            bulkhead_secrets::targets::git_findings(secrets.ruleset(), &secrets.options, &args.dir)
+                .with_context(|| {
+                    format!("cannot read the git history of `{}`", args.dir.display())
+                })?;
+        if !quiet {
+            eprintln!(
+                "git history: {} commits, {} distinct blobs searched, {} over the size cap skipped",
+                stats.commits, stats.blobs, stats.skipped_large
+            );
+        }
+        secret_findings.extend(found);
+    }
     let subject = Subject {
         name: args.dir.display().to_string(),
         digest: None,
@@ -478,6 +495,24 @@ fn looks_like_sbom(path: &Path) -> bool {
         return false;
     }
     head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// The inventory, when something will use it: matching, an SBOM, `--list-all-pkgs`. A
+/// secret-only scan skips cataloging, which is most of its time on a large tree.
+fn catalog_if_needed(
+    view: &dyn bulkhead_fsview::FsView,
+    plan: &Plan,
+    scan: &ScanArgs,
+    format: OutputFormat,
+    quiet: bool,
+) -> anyhow::Result<Inventory> {
+    if plan.vuln.is_some() || format.is_sbom() || scan.list_all_pkgs {
+        return catalog(view, quiet);
+    }
+    Ok(Inventory {
+        os: bulkhead_inventory::os::detect(view),
+        ..Inventory::default()
+    })
 }
 
 /// Catalogs a view; files that could not be parsed are reported on stderr (unless `quiet`)

@@ -1,6 +1,7 @@
 //! Where secrets hide, turned into findings: every file of every image layer (including the
 //! files a later layer deletes, which stay in the image), the image configuration (`Env`,
-//! `Labels`, the `created_by` of each history step), directory trees, zip/jar archives inside
+//! `Labels`, the `created_by` of each history step), directory trees, git history (every blob
+//! ever committed, reported once at the commit that introduced it), zip/jar archives inside
 //! any of those (to a bounded depth), and Kubernetes `Secret` manifests (whose `data` values
 //! are base64, so the encoded text would never match a rule).
 //!
@@ -403,6 +404,74 @@ pub fn tree_findings(
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Secrets anywhere in a git repository's history: every distinct blob reachable from any
+/// reference, scanned once, located at the commit and path that introduced it. Blobs are
+/// scanned in parallel batches while the history is read.
+pub fn git_findings(
+    ruleset: &Ruleset,
+    options: &Options,
+    repo: &std::path::Path,
+) -> Result<(Vec<Finding>, bulkhead_git::HistoryStats), bulkhead_git::GitError> {
+    use rayon::prelude::*;
+    /// Bytes of blobs held before a batch is scanned.
+    const BATCH_BYTES: usize = 32 << 20;
+    let mut batch: Vec<(String, String, Vec<u8>)> = Vec::new();
+    let mut batch_bytes = 0usize;
+    let mut located: Vec<(String, Located)> = Vec::new();
+    let flush = |batch: &mut Vec<(String, String, Vec<u8>)>,
+                 located: &mut Vec<(String, Located)>| {
+        let found: Vec<(String, Located)> = batch
+            .par_iter()
+            .flat_map_iter(|(commit, path, content)| {
+                scan_file(ruleset, options, path, content)
+                    .into_iter()
+                    .map(move |l| (commit.clone(), l))
+            })
+            .collect();
+        located.extend(found);
+        batch.clear();
+    };
+    let history = bulkhead_git::HistoryOptions {
+        max_blob_size: options.max_file_size,
+        max_commits: None,
+    };
+    let stats = bulkhead_git::for_each_history_blob(repo, &history, &mut |blob| {
+        if blob.content.is_empty() || ruleset.path_is_allowlisted(blob.path) {
+            return;
+        }
+        batch_bytes += blob.content.len();
+        batch.push((
+            blob.commit.to_owned(),
+            blob.path.to_owned(),
+            blob.content.to_vec(),
+        ));
+        if batch_bytes >= BATCH_BYTES {
+            flush(&mut batch, &mut located);
+            batch_bytes = 0;
+        }
+    })?;
+    flush(&mut batch, &mut located);
+    let mut out: Vec<Finding> = located
+        .iter()
+        .map(|(commit, l)| {
+            finding(
+                l,
+                Location::Commit {
+                    commit: commit.clone(),
+                    path: l.path.clone(),
+                    line: line_of(&l.found),
+                    column: column_of(&l.found),
+                },
+                None,
+                options.show_secrets,
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok((out, stats))
 }
 
 fn line_of(found: &SecretMatch) -> Option<u32> {

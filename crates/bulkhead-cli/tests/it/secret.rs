@@ -277,3 +277,64 @@ fn hostile_trees_finish_with_the_secrets_that_are_there() {
     // The token in the non-UTF-8 file is found; the one in the file over the cap is not read.
     assert_eq!(found, [("github-pat".to_owned(), "latin.txt".to_owned())]);
 }
+
+#[test]
+fn git_history_secrets_are_found_at_the_commit_that_added_them() {
+    let tokens = planted_tokens();
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let git = |args: &[&str]| -> String {
+        bulkhead_test::run(
+            Command::new("git")
+                .args([
+                    "-c",
+                    "init.defaultBranch=main",
+                    "-c",
+                    "user.name=t",
+                    "-c",
+                    "user.email=t@example.com",
+                ])
+                .args(args)
+                .current_dir(repo)
+                .env("GIT_AUTHOR_DATE", "2025-01-01T00:00:00Z")
+                .env("GIT_COMMITTER_DATE", "2025-01-01T00:00:00Z"),
+        )
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo.join("README.md"), "# app\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "start"]);
+    std::fs::write(
+        repo.join("deploy.env"),
+        format!("GITHUB_TOKEN={}\n", tokens.github),
+    )
+    .unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "add deploy config"]);
+    let added = git(&["rev-parse", "HEAD"]).trim().to_owned();
+    std::fs::remove_file(repo.join("deploy.env")).unwrap();
+    git(&["commit", "-q", "-am", "remove it again"]);
+
+    // The work tree is clean; the history is not.
+    let (_, report, _) = scan(&["fs", repo.to_str().unwrap(), "--scanners", "secret"]);
+    assert!(findings(&report).is_empty());
+    let (_, report, _) = scan(&[
+        "fs",
+        repo.to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "--git",
+    ]);
+    let found: Vec<&Value> = report["scan"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["findings"].as_array().unwrap())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["rule"]["id"], "github-pat");
+    assert_eq!(found[0]["location"]["type"], "commit");
+    assert_eq!(found[0]["location"]["commit"], added.as_str());
+    assert_eq!(found[0]["location"]["path"], "deploy.env");
+    assert_eq!(found[0]["location"]["line"], 1);
+}
