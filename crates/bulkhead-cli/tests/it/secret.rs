@@ -337,4 +337,19 @@ fn git_history_secrets_are_found_at_the_commit_that_added_them() {
     assert_eq!(found[0]["location"]["commit"], added.as_str());
     assert_eq!(found[0]["location"]["path"], "deploy.env");
     assert_eq!(found[0]["location"]["line"], 1);
+
+    // A file git ignores is searched unless asked not to.
+    std::fs::write(repo.join(".gitignore"), "*.local\n").unwrap();
+    std::fs::write(repo.join("dev.local"), format!("TOKEN={}\n", tokens.npm)).unwrap();
+    let (_, report, _) = scan(&["fs", repo.to_str().unwrap(), "--scanners", "secret"]);
+    let paths: Vec<String> = findings(&report).into_iter().map(|f| f.1).collect();
+    assert_eq!(paths, ["dev.local"]);
+    let (_, report, _) = scan(&[
+        "fs",
+        repo.to_str().unwrap(),
+        "--scanners",
+        "secret",
+        "--skip-gitignored",
+    ]);
+    assert!(findings(&report).is_empty());
 }

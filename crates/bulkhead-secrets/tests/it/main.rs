@@ -5,6 +5,7 @@
 mod corpus;
 mod default_rules;
 mod equivalence;
+mod gitignore;
 mod hostile;
 mod semantics;
 mod support;
