@@ -239,9 +239,11 @@ fn last_match(sets: &[Gitignore], path: &str, is_dir: bool) -> Option<bool> {
 fn read_pattern_file(path: &Path, warnings: &mut Vec<String>) -> Option<Vec<u8>> {
     let read = || -> io::Result<Option<Vec<u8>>> {
         let file = fs_err::File::open(path)?;
-        let meta = file.metadata()?;
-        if !meta.is_file() || meta.len() >= MAX_PATTERN_FILE {
-            return Ok(None);
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::other(format!(
+                "`{}` is not a regular file",
+                path.display()
+            )));
         }
         let mut bytes = Vec::new();
         file.take(MAX_PATTERN_FILE).read_to_end(&mut bytes)?;
@@ -785,6 +787,12 @@ mod tests {
 
     fn globs(line: &str) -> Vec<String> {
         translate_line(line.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn rules_can_be_shared_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<GitignoreRules>();
     }
 
     #[test]

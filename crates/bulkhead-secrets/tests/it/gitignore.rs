@@ -644,18 +644,9 @@ fn huge_gitignore_loads() {
     for f in &files {
         repo.touch(f);
     }
-    let t = std::time::Instant::now();
     let rules = GitignoreRules::load(repo.root());
-    eprintln!("LOAD {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    for f in &files {
-        for _ in 0..100 {
-            rules.is_ignored(f, false);
-        }
-    }
-    eprintln!("QUERY x1300 {:?}", t.elapsed());
-    eprintln!("WARN {:?}", rules.warnings());
-    return;
+    assert!(rules.warnings().is_empty(), "{:?}", rules.warnings());
+    assert!(rules.is_ignored(&files[3], false));
     assert!(!rules.is_ignored(&files[5], false));
     assert!(rules.is_ignored(&files[6], false));
     assert!(!rules.is_ignored("plain.txt", false));
