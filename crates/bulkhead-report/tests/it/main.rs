@@ -66,6 +66,7 @@ fn target(name: &str, class: &str) -> ScanTarget {
 /// unfixed vulnerabilities, with and without CVSS), Python packages (a GHSA with a CVE alias
 /// and no location), a clean Node.js target, a secret in a file, and misconfigurations in a
 /// Kubernetes object and in the image config.
+#[allow(clippy::too_many_lines)] // one realistic report, field by field
 fn sample_report() -> ScanReport {
     let mut os = target("webapp (debian 12)", "os-pkgs");
     os.kind = Some("debian".into());
