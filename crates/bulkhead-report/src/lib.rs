@@ -29,8 +29,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub use render::{
-    FsSummary, VerificationReport, VerifiedLayer, render_fs_summary, render_image_summary,
-    render_inventory, render_verification,
+    VerificationReport, VerifiedLayer, render_image_summary, render_inventory, render_verification,
 };
 
 pub use scan::{

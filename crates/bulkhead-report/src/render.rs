@@ -1,4 +1,4 @@
-//! Table and JSON renderings of image and filesystem summaries.
+//! Table and JSON renderings of image summaries, verification results and inventories.
 
 use std::fmt::Write as _;
 
@@ -6,18 +6,6 @@ use bulkhead_image::ImageSummary;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::{OutputFormat, json_envelope};
-
-/// What `bulkhead fs DIR` reports about a directory tree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct FsSummary {
-    pub root: String,
-    pub files: u64,
-    pub directories: u64,
-    pub symlinks: u64,
-    pub other: u64,
-    /// Total size of regular files, in bytes.
-    pub total_bytes: u64,
-}
 
 /// Renders an image summary as a table or JSON.
 pub fn render_image_summary(
@@ -102,28 +90,6 @@ pub fn render_image_summary(
     }
     let _ = writeln!(out, "{layers}");
     Ok(out)
-}
-
-/// Renders a directory summary as a table or JSON.
-pub fn render_fs_summary(summary: &FsSummary, format: OutputFormat) -> serde_json::Result<String> {
-    if format == OutputFormat::Json {
-        return json_envelope("filesystem", summary);
-    }
-    let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
-    table.add_row(vec!["Root".to_owned(), summary.root.clone()]);
-    table.add_row(vec!["Files".to_owned(), summary.files.to_string()]);
-    table.add_row(vec![
-        "Directories".to_owned(),
-        summary.directories.to_string(),
-    ]);
-    table.add_row(vec!["Symlinks".to_owned(), summary.symlinks.to_string()]);
-    table.add_row(vec!["Other".to_owned(), summary.other.to_string()]);
-    table.add_row(vec![
-        "Total size".to_owned(),
-        human_bytes(summary.total_bytes),
-    ]);
-    Ok(format!("{table}\n"))
 }
 
 /// `1.2 MiB`-style sizes; exact bytes stay available in JSON.
