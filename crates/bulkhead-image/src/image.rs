@@ -262,25 +262,22 @@ impl Image {
             self.layers.iter().map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
-        let workers = std::thread::available_parallelism()
-            .map_or(2, usize::from)
-            .min(self.layers.len())
-            .max(1);
+        let inspector = prefetcher.and_then(|p| p.inspector);
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        // With an inspector, threads beyond the layer count are not idle: they help it.
+        let workers = if inspector.is_some() {
+            cores
+        } else {
+            cores.min(self.layers.len()).max(1)
+        };
+        let reading = AtomicUsize::new(workers);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= self.layers.len() || failed.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let result = self.scan_and_verify(i, &bytes, &entries, prefetcher);
-                        if result.is_err() {
-                            failed.store(true, Ordering::Relaxed);
-                        }
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = Some(result);
-                        }
+                    self.read_some_layers(&next, &failed, &results, &bytes, &entries, prefetcher);
+                    reading.fetch_sub(1, Ordering::AcqRel);
+                    if let Some(inspector) = inspector {
+                        inspector.help(&|| reading.load(Ordering::Acquire) > 0);
                     }
                 });
             }
@@ -323,6 +320,31 @@ impl Image {
                 source,
             }
         })
+    }
+
+    /// One reading thread: takes the next unread layer until none is left or one failed.
+    fn read_some_layers(
+        &self,
+        next: &AtomicUsize,
+        failed: &AtomicBool,
+        results: &[Mutex<Option<Result<LayerScan, ImageError>>>],
+        bytes: &Budget,
+        entries: &Budget,
+        prefetcher: Option<&Prefetcher<'_>>,
+    ) {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.layers.len() || failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let result = self.scan_and_verify(i, bytes, entries, prefetcher);
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            if let Ok(mut slot) = results[i].lock() {
+                *slot = Some(result);
+            }
+        }
     }
 
     fn layer_label(&self, index: usize) -> String {

@@ -120,6 +120,15 @@ pub trait LayerInspector: Sync {
     /// trusted yet: the layer's digests are checked when its stream ends, and an image that
     /// fails them is an error however inspection went.
     fn inspect(&self, layer: usize, path: &str, content: &[u8]);
+    /// Called on each layer-reading thread once no layer is left for it to start, so an
+    /// inspector that deferred work from [`LayerInspector::inspect`] can use the thread (on a
+    /// few large layers, the thread that drew the small ones would otherwise sit idle while
+    /// the largest is read). `reading` says whether another thread is still reading a layer
+    /// (and so may still call `inspect`); the call must return once deferred work is done and
+    /// `reading` is false. The last thread to finish reading calls this with `reading` false.
+    fn help(&self, reading: &dyn Fn() -> bool) {
+        let _ = reading;
+    }
 }
 
 /// The outcome of prefetching one entry.

@@ -9,9 +9,11 @@
 //! archive), or on a path the rules' global allowlist names (lockfiles, `node_modules`,
 //! images); the skip happens before the content is read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Read as _;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use base64::Engine as _;
 use bulkhead_finding::{Evidence, Finding, Location, RuleId, Severity};
@@ -226,14 +228,31 @@ fn kubernetes_objects(value: &serde_json::Value) -> Vec<&serde_json::Value> {
 
 /// Collects secrets from an image's layers while they are verified: pass it to
 /// [`bulkhead_image::Image::read_layers_inspecting`], then call [`LayerSecrets::findings`].
-/// Files are scanned on the thread that reads their layer (handing small files to separate
-/// scanning threads measured slower on two cores: the copies and the contention cost more
-/// than the idle core gave back).
+///
+/// Files are scanned on the thread that reads their layer while every thread is reading. Once
+/// a thread runs out of layers it [helps](LayerInspector::help): the threads still reading
+/// then hand it copies of their files (at most [`HANDOFF_BYTES`] queued) instead of scanning
+/// them, so the largest layer's scanning is shared. Handing files to dedicated scanning
+/// threads from the start measured slower on two cores (copies and contention while every
+/// core was busy anyway).
 #[derive(Debug)]
 pub struct LayerSecrets<'r> {
     ruleset: &'r Ruleset,
     options: Options,
     found: Mutex<Vec<(usize, Located)>>,
+    handoff: Mutex<Handoff>,
+    queued: Condvar,
+    /// Threads inside [`LayerInspector::help`].
+    helpers: AtomicUsize,
+}
+
+/// Most bytes of file content waiting for a helper; past it, readers scan themselves.
+const HANDOFF_BYTES: usize = 8 << 20;
+
+#[derive(Debug, Default)]
+struct Handoff {
+    files: VecDeque<(usize, String, Vec<u8>)>,
+    bytes: usize,
 }
 
 impl<'r> LayerSecrets<'r> {
@@ -242,6 +261,9 @@ impl<'r> LayerSecrets<'r> {
             ruleset,
             options,
             found: Mutex::new(Vec::new()),
+            handoff: Mutex::new(Handoff::default()),
+            queued: Condvar::new(),
+            helpers: AtomicUsize::new(0),
         }
     }
 
@@ -310,6 +332,44 @@ impl LayerInspector for LayerSecrets<'_> {
     }
 
     fn inspect(&self, layer: usize, path: &str, content: &[u8]) {
+        if self.helpers.load(Ordering::Acquire) > 0
+            && let Ok(mut handoff) = self.handoff.lock()
+            && handoff.bytes + content.len() <= HANDOFF_BYTES
+        {
+            handoff.bytes += content.len();
+            handoff
+                .files
+                .push_back((layer, path.to_owned(), content.to_vec()));
+            self.queued.notify_one();
+            return;
+        }
+        self.scan_one(layer, path, content);
+    }
+
+    fn help(&self, reading: &dyn Fn() -> bool) {
+        self.helpers.fetch_add(1, Ordering::AcqRel);
+        loop {
+            let Ok(mut handoff) = self.handoff.lock() else {
+                break;
+            };
+            if let Some((layer, path, content)) = handoff.files.pop_front() {
+                handoff.bytes -= content.len();
+                drop(handoff);
+                self.scan_one(layer, &path, &content);
+            } else if reading() {
+                // A reader may queue more; the timeout covers the last reader finishing
+                // without queueing anything (it drains what is left itself).
+                let _ = self.queued.wait_timeout(handoff, Duration::from_millis(2));
+            } else {
+                break;
+            }
+        }
+        self.helpers.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl LayerSecrets<'_> {
+    fn scan_one(&self, layer: usize, path: &str, content: &[u8]) {
         let found = scan_file(self.ruleset, &self.options, path, content);
         if found.is_empty() {
             return;

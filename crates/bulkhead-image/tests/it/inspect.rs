@@ -108,3 +108,67 @@ for index, blob in enumerate(sys.argv[1:]):
     // The prefetched file is still served from memory.
     assert!(fs.read_to_vec("var/lib/dpkg/status", 1 << 20).is_ok());
 }
+
+/// Defers every file to [`LayerInspector::help`], the way a scanner hands work to threads
+/// that ran out of layers: whatever was deferred must have been handled when the read returns.
+#[derive(Default)]
+struct Defer {
+    queue: Mutex<Vec<(usize, String)>>,
+    handled: Mutex<BTreeSet<(usize, String)>>,
+    inspected: Mutex<BTreeSet<(usize, String)>>,
+    helps: Mutex<Vec<bool>>,
+}
+
+impl LayerInspector for Defer {
+    fn wants(&self, _path: &str, _metadata: &Metadata) -> bool {
+        true
+    }
+
+    fn inspect(&self, layer: usize, path: &str, _content: &[u8]) {
+        self.inspected
+            .lock()
+            .unwrap()
+            .insert((layer, path.to_owned()));
+        self.queue.lock().unwrap().push((layer, path.to_owned()));
+    }
+
+    fn help(&self, reading: &dyn Fn() -> bool) {
+        self.helps.lock().unwrap().push(reading());
+        loop {
+            let next = self.queue.lock().unwrap().pop();
+            match next {
+                Some(file) => {
+                    self.handled.lock().unwrap().insert(file);
+                }
+                None if reading() => std::thread::yield_now(),
+                None => return,
+            }
+        }
+    }
+}
+
+#[test]
+fn deferred_work_is_done_before_the_read_returns() {
+    for (dir, tag) in [("minimal-oci", "minimal"), ("webapp-oci", "webapp")] {
+        let layout = shared_dir().join("images").join(dir);
+        let image = Image::open(
+            &ImageSource::parse(&format!("oci:{}:{tag}", layout.display())).unwrap(),
+            &OpenOptions::default(),
+        )
+        .unwrap();
+        let defer = Defer::default();
+        image
+            .read_layers_inspecting(&|_: &str, _: &Metadata| Prefetch::Skip, 0, &defer)
+            .unwrap();
+        let inspected = defer.inspected.into_inner().unwrap();
+        assert!(!inspected.is_empty(), "{dir}");
+        assert_eq!(inspected, defer.handled.into_inner().unwrap(), "{dir}");
+        assert!(defer.queue.into_inner().unwrap().is_empty(), "{dir}");
+        // Every reading thread helped once (more threads than the one layer of `minimal`),
+        // and the last one found no reader left.
+        let helps = defer.helps.into_inner().unwrap();
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        assert_eq!(helps.len(), cores, "{dir}");
+        assert!(helps.contains(&false), "{dir}: {helps:?}");
+    }
+}
