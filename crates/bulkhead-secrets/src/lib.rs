@@ -82,6 +82,7 @@ mod entropy;
 pub mod gitignore;
 pub mod go_regex;
 mod scan;
+mod stream;
 pub mod targets;
 
 use std::path::{Path, PathBuf};
@@ -319,6 +320,20 @@ impl Ruleset {
     /// (line, column, rule id) order.
     pub fn scan(&self, path: &str, content: &[u8], out: &mut Vec<SecretMatch>) {
         scan::scan(self, path, content, out, scan::Mode::Windowed);
+    }
+
+    /// [`scan`](Self::scan) over a reader, one window of about 8 MiB at a time, for input
+    /// too large to hold in memory. Offsets, lines and columns are those of the whole input.
+    /// Matches longer than 64 KiB crossing a window boundary are cut, and lines longer than
+    /// that are seen in parts (see the `stream` module); otherwise the findings equal
+    /// [`scan`](Self::scan) on the whole input. Only the reader's errors are returned.
+    pub fn scan_reader(
+        &self,
+        path: &str,
+        reader: &mut dyn std::io::Read,
+        out: &mut Vec<SecretMatch>,
+    ) -> std::io::Result<()> {
+        stream::scan_reader(self, path, reader, stream::CHUNK, stream::CONTEXT, out)
     }
 
     /// The same results as [`scan`](Self::scan), computed the way gitleaks does: every

@@ -439,16 +439,21 @@ pub fn tree_findings(
             && !ruleset.path_is_allowlisted(&entry.path)
             && !gitignore.is_some_and(|g| g.is_ignored(&entry.path, false))
         {
-            wanted.push(entry.path.clone());
+            wanted.push((entry.path.clone(), entry.metadata.size));
         }
         Ok(())
     })?;
     let located: Vec<Located> = wanted
         .par_iter()
-        .flat_map_iter(|path| match view.read_to_vec(path, options.max_file_size) {
-            Ok(content) => scan_file(ruleset, options, path, &content),
-            // Vanished or unreadable since the walk: nothing to report for it.
-            Err(_) => Vec::new(),
+        .flat_map_iter(|(path, size)| {
+            if *size > STREAM_ABOVE {
+                return scan_large_file(ruleset, options, view, path);
+            }
+            match view.read_to_vec(path, options.max_file_size) {
+                Ok(content) => scan_file(ruleset, options, path, &content),
+                // Vanished or unreadable since the walk: nothing to report for it.
+                Err(_) => Vec::new(),
+            }
         })
         .collect();
     let mut out: Vec<Finding> = located
@@ -469,6 +474,53 @@ pub fn tree_findings(
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// Files larger than this are scanned as a stream (only reachable when the user raises
+/// [`Options::max_file_size`]), so a 1 GB file costs one window of memory, not 1 GB.
+const STREAM_ABOVE: u64 = 32 << 20;
+
+/// A file too large to hold: binary and archive checks on its first bytes, then
+/// [`Ruleset::scan_reader`]. Archives this large are read whole, as every archive is (the zip
+/// directory sits at the end), within [`Options::max_file_size`]; Kubernetes `Secret` values
+/// are not decoded from a file this large.
+fn scan_large_file(
+    ruleset: &Ruleset,
+    options: &Options,
+    view: &dyn FsView,
+    path: &str,
+) -> Vec<Located> {
+    let Ok(reader) = view.open(path) else {
+        return Vec::new();
+    };
+    let mut reader = reader.take(options.max_file_size);
+    let mut head = Vec::with_capacity(8 << 10);
+    if (&mut reader).take(8 << 10).read_to_end(&mut head).is_err() {
+        return Vec::new();
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return match view.read_to_vec(path, options.max_file_size) {
+            Ok(content) => scan_file(ruleset, options, path, &content),
+            Err(_) => Vec::new(),
+        };
+    }
+    if looks_binary(&head) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    // A read error part-way keeps what the windows before it found.
+    let _ = ruleset.scan_reader(
+        path,
+        &mut std::io::Cursor::new(head).chain(reader),
+        &mut found,
+    );
+    found
+        .into_iter()
+        .map(|found| Located {
+            path: path.to_owned(),
+            found,
+        })
+        .collect()
 }
 
 /// Secrets anywhere in a git repository's history: every distinct blob reachable from any

@@ -278,6 +278,87 @@ fn hostile_trees_finish_with_the_secrets_that_are_there() {
     assert_eq!(found, [("github-pat".to_owned(), "latin.txt".to_owned())]);
 }
 
+/// A 1 GiB file on one line, with tokens at its start, across the scanner's 8 MiB window
+/// boundary, in the middle and at its end: all found at the right columns, in bounded memory.
+#[test]
+fn a_one_gigabyte_single_line_file_is_streamed() {
+    use std::io::Write as _;
+    let tokens = planted_tokens();
+    let dir = tempfile::tempdir().unwrap();
+    let size: usize = 1 << 30;
+    let planted = [
+        (0, tokens.github.clone()),
+        ((8 << 20) - 10, tokens.github.clone()),
+        (size / 2, tokens.npm.clone()),
+        (size - 100, tokens.github.clone()),
+    ];
+    let filler = b"lorem ipsum dolor sit amet consectetur adipiscing elit ".repeat(1200);
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(dir.path().join("huge.log")).unwrap());
+    let mut written = 0;
+    for (offset, token) in &planted {
+        while written < *offset {
+            let n = (offset - written).min(filler.len());
+            file.write_all(&filler[..n]).unwrap();
+            written += n;
+        }
+        let text = format!(" {token} ");
+        file.write_all(text.as_bytes()).unwrap();
+        written += text.len();
+    }
+    file.write_all(&filler[..size.saturating_sub(written).min(filler.len())])
+        .unwrap();
+    file.into_inner().unwrap().sync_all().unwrap();
+
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(crate::bulkhead_command().get_program())
+        .args(["fs", dir.path().to_str().unwrap(), "--scanners", "secret"])
+        .args(["--secret-max-file-size", "2G", "-f", "json"])
+        .envs(
+            crate::bulkhead_command()
+                .get_envs()
+                .filter_map(|(k, v)| Some((k, v?))),
+        )
+        .output()
+        .expect("/usr/bin/time (apt-get install time)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut columns: Vec<(String, u64, u64)> = report["scan"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["findings"].as_array().unwrap())
+        .map(|f| {
+            (
+                f["rule"]["id"].as_str().unwrap().to_owned(),
+                f["location"]["line"].as_u64().unwrap(),
+                f["location"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    columns.sort();
+    let mut expected: Vec<(String, u64, u64)> = planted
+        .iter()
+        .map(|(offset, token)| {
+            let rule = if token.starts_with("npm_") {
+                "npm-access-token"
+            } else {
+                "github-pat"
+            };
+            (rule.to_owned(), 1, *offset as u64 + 2)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(columns, expected);
+    let peak_kib: u64 = stderr.lines().last().unwrap().trim().parse().unwrap();
+    assert!(
+        peak_kib < 128 << 10,
+        "peak RSS {peak_kib} KiB for a 1 GiB file"
+    );
+}
+
 #[test]
 fn git_history_secrets_are_found_at_the_commit_that_added_them() {
     let tokens = planted_tokens();
