@@ -62,7 +62,7 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         Image::open(&source, &options).with_context(|| format!("cannot open image `{source}`"))?;
     let inventory_options = bulkhead_inventory::Options::default();
     let policy = bulkhead_inventory::prefetch_policy(&inventory_options);
-    let mut secret_findings = Vec::new();
+    let mut findings = Findings::default();
     // One pass over the layers: verification, package records for the inventory, and every
     // file of every layer for the secret rules.
     let layers = match &plan.secrets {
@@ -71,21 +71,36 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             let layers = image
                 .read_layers_inspecting(&policy, inventory_options.prefetch_budget, &collector)
                 .with_context(|| format!("cannot read the layers of `{source}`"))?;
-            secret_findings = collector.findings(&layers);
+            findings.secrets = collector.findings(&layers);
             let summary = image.summary(&layers);
-            secret_findings.extend(bulkhead_secrets::targets::config_findings(
-                secrets.ruleset(),
-                &secrets.options,
-                &summary.env,
-                &summary.labels,
-                &image.history(),
-            ));
+            findings
+                .secrets
+                .extend(bulkhead_secrets::targets::config_findings(
+                    secrets.ruleset(),
+                    &secrets.options,
+                    &summary.env,
+                    &summary.labels,
+                    &image.history(),
+                ));
             layers
         }
         None => image
             .read_layers_prefetching(&policy, inventory_options.prefetch_budget)
             .with_context(|| format!("cannot read the layers of `{source}`"))?,
     };
+    if plan.misconfig {
+        let summary = image.summary(&layers);
+        findings
+            .misconfig
+            .extend(bulkhead_misconfig::image_config::check(
+                &bulkhead_misconfig::image_config::ImageFacts {
+                    user: summary.user.as_deref(),
+                    exposed_ports: &summary.exposed_ports,
+                    healthcheck: image.healthcheck(),
+                    history: &image.history(),
+                },
+            ));
+    }
     let inventory = catalog_if_needed(&layers, &plan, &args.scan, args.output.format, quiet)?;
     let subject = image_subject(reference, &image);
     finish_scan(
@@ -95,7 +110,7 @@ fn image(args: &ImageArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         &subject,
         &inventory,
         &plan,
-        secret_findings,
+        findings,
         quiet,
     )
 }
@@ -116,7 +131,17 @@ fn inspect(args: &VerifyArgs) -> anyhow::Result<ExitStatus> {
 struct Plan {
     vuln: Option<VulnSetup>,
     secrets: Option<SecretSetup>,
+    misconfig: bool,
     suppressions: Suppressions,
+}
+
+/// What the analyzers other than `vuln` found, gathered by each front door.
+#[derive(Default)]
+struct Findings {
+    secrets: Vec<bulkhead_finding::Finding>,
+    misconfig: Vec<bulkhead_finding::Finding>,
+    /// Misconfigurations an inline comment in the scanned file suppressed.
+    suppressed: Vec<bulkhead_misconfig::inline::Suppressed>,
 }
 
 struct VulnSetup {
@@ -145,9 +170,6 @@ fn plan(scan: &ScanArgs, format: OutputFormat) -> anyhow::Result<Plan> {
         None if format.is_sbom() => Vec::new(),
         None => vec![Scanner::Vuln, Scanner::Secret],
     };
-    if chosen.contains(&Scanner::Misconfig) {
-        bail!("the misconfig scanner is not available in this version of bulkhead");
-    }
     if format == OutputFormat::SpdxJson && chosen.contains(&Scanner::Vuln) {
         bail!("SPDX documents cannot carry vulnerabilities; use --format cyclonedx");
     }
@@ -210,6 +232,7 @@ fn plan(scan: &ScanArgs, format: OutputFormat) -> anyhow::Result<Plan> {
     Ok(Plan {
         vuln,
         secrets,
+        misconfig: chosen.contains(&Scanner::Misconfig),
         suppressions,
     })
 }
@@ -223,15 +246,15 @@ fn finish_scan(
     subject: &Subject,
     inventory: &Inventory,
     plan: &Plan,
-    secret_findings: Vec<bulkhead_finding::Finding>,
+    findings: Findings,
     quiet: bool,
 ) -> anyhow::Result<ExitStatus> {
-    if plan.vuln.is_none() && plan.secrets.is_none() {
+    if plan.vuln.is_none() && plan.secrets.is_none() && !plan.misconfig {
         if output.format.is_sbom() {
             emit(output, &sbom_document(output.format, subject, inventory)?)?;
             return Ok(ExitStatus::Success);
         }
-        bail!("no scanner selected: pass --scanners vuln,secret");
+        bail!("no scanner selected: pass --scanners vuln,secret,misconfig");
     }
     let artifact = Artifact {
         name: subject.name.clone(),
@@ -245,7 +268,11 @@ fn finish_scan(
         }
         None => scan::empty_report(artifact, inventory, scan),
     };
-    let mut secret_findings = secret_findings;
+    let Findings {
+        secrets: mut secret_findings,
+        misconfig,
+        suppressed,
+    } = findings;
     if let Some(path) = &scan.write_secret_baseline {
         let text = bulkhead_secrets::baseline::Baseline::write(
             &secret_findings,
@@ -264,7 +291,8 @@ fn finish_scan(
             ));
         }
     }
-    scan::add_secret_findings(&mut report, secret_findings);
+    scan::add_findings(&mut report, secret_findings, "secret", Vec::new());
+    scan::add_findings(&mut report, misconfig, "config", suppressed);
     scan::filter(&mut report, scan, &plan.suppressions);
     if !quiet {
         for warning in report.warnings.iter().skip(inventory.warnings.len()) {
@@ -361,6 +389,9 @@ fn open_and_read(
 
 fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let plan = plan(&args.scan, args.output.format)?;
+    if plan.misconfig {
+        bail!("the misconfig scanner does not read directories yet");
+    }
     let view = DirView::new(&args.dir)?;
     let inventory = catalog_if_needed(&view, &plan, &args.scan, args.output.format, quiet)?;
     let mut secret_findings = match &plan.secrets {
@@ -415,7 +446,10 @@ fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         &subject,
         &inventory,
         &plan,
-        secret_findings,
+        Findings {
+            secrets: secret_findings,
+            ..Findings::default()
+        },
         quiet,
     )
 }
@@ -469,7 +503,7 @@ fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
             &subject,
             &inventory,
             &plan,
-            Vec::new(),
+            Findings::default(),
             quiet,
         );
     }

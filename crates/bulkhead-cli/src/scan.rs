@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Context as _;
 use bulkhead_finding::{Finding, Location};
 use bulkhead_inventory::{Ecosystem, Inventory, Package};
-use bulkhead_report::{Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, VulnRow};
+use bulkhead_report::{
+    Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, SuppressedFinding, VulnRow,
+};
 use bulkhead_suppress::Suppressions;
 use bulkhead_vulndb::{Database, PackageQuery, QueryOrigin, Vulnerability};
 
@@ -38,6 +40,7 @@ pub(crate) fn vulnerability_report(
                 packages: 0,
                 vulnerabilities: Vec::new(),
                 suppressed: Vec::new(),
+                suppressed_findings: Vec::new(),
                 findings: Vec::new(),
             });
         target.packages += 1;
@@ -115,25 +118,49 @@ pub(crate) fn empty_report(
 
 /// Adds secret findings as one `secret` target per file (or config field), as Trivy groups
 /// them, after the package targets.
-pub(crate) fn add_secret_findings(report: &mut ScanReport, findings: Vec<Finding>) {
-    let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+/// Adds `findings` as targets of `class` (`secret`, `config`), one per file (or image
+/// path, or object), with the inline-suppressed findings of the same file beside them.
+pub(crate) fn add_findings(
+    report: &mut ScanReport,
+    findings: Vec<Finding>,
+    class: &str,
+    suppressed: Vec<bulkhead_misconfig::inline::Suppressed>,
+) {
+    let file_of = |location: &Location| match location {
+        Location::Image { path, .. } => path.clone().unwrap_or_default(),
+        Location::File { path, .. } | Location::Commit { path, .. } => path.clone(),
+        Location::Object { name, .. } => name.clone(),
+    };
+    let mut by_file: BTreeMap<String, (Vec<Finding>, Vec<SuppressedFinding>)> = BTreeMap::new();
     for finding in findings {
-        let file = match &finding.location {
-            Location::Image { path, .. } => path.clone().unwrap_or_default(),
-            Location::File { path, .. } | Location::Commit { path, .. } => path.clone(),
-            Location::Object { name, .. } => name.clone(),
-        };
-        by_file.entry(file).or_default().push(finding);
+        by_file
+            .entry(file_of(&finding.location))
+            .or_default()
+            .0
+            .push(finding);
     }
-    for (file, mut findings) in by_file {
+    for s in suppressed {
+        by_file
+            .entry(file_of(&s.finding.location))
+            .or_default()
+            .1
+            .push(SuppressedFinding {
+                finding: s.finding,
+                by: "inline".to_owned(),
+                reason: s.reason,
+            });
+    }
+    for (file, (mut findings, mut suppressed_findings)) in by_file {
         findings.sort();
+        suppressed_findings.sort_by(|a, b| a.finding.cmp(&b.finding));
         report.results.push(ScanTarget {
             target: file,
-            class: "secret".into(),
+            class: class.to_owned(),
             kind: None,
             packages: 0,
             vulnerabilities: Vec::new(),
             suppressed: Vec::new(),
+            suppressed_findings,
             findings,
         });
     }

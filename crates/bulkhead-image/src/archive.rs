@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::OpenOptions;
 use crate::digest::Digest;
 use crate::error::{BlobRole, ImageError};
-use crate::image::{DeclaredLayer, Image, diff_ids, parse_config};
+use crate::image::{DeclaredLayer, Image, diff_ids, parse_config, parse_healthcheck};
 use crate::store::{BlobStore, TarMembers, ungzip_if_needed};
 
 #[derive(serde::Deserialize)]
@@ -81,6 +81,7 @@ pub(crate) fn open_docker_archive(
         });
     }
     let config = parse_config(&config_bytes, &config_digest)?;
+    let healthcheck = parse_healthcheck(&config_bytes);
     let diff_ids = diff_ids(&config)?;
     if entry.layers.len() > limits.max_layers {
         return Err(ImageError::TooManyLayers {
@@ -116,6 +117,7 @@ pub(crate) fn open_docker_archive(
         manifest_digest: None,
         config_digest,
         config,
+        healthcheck,
         layers,
         limits,
     })

@@ -36,6 +36,8 @@ pub struct Image {
     pub(crate) manifest_digest: Option<Digest>,
     pub(crate) config_digest: Digest,
     pub(crate) config: ImageConfiguration,
+    /// Docker's `config.Healthcheck.Test`, which the OCI config type does not carry.
+    pub(crate) healthcheck: Option<Vec<String>>,
     pub(crate) layers: Vec<DeclaredLayer>,
     pub(crate) limits: Limits,
 }
@@ -142,6 +144,7 @@ impl Image {
             limits.max_json_bytes,
         )?;
         let config = parse_config(&config_bytes, &config_digest)?;
+        let healthcheck = parse_healthcheck(&config_bytes);
         let diff_ids = diff_ids(&config)?;
         if manifest.layers().len() > limits.max_layers {
             return Err(ImageError::TooManyLayers {
@@ -179,6 +182,7 @@ impl Image {
             manifest_digest: Some(manifest_digest),
             config_digest,
             config,
+            healthcheck,
             layers,
             limits,
         })
@@ -196,6 +200,11 @@ impl Image {
     /// The parsed image configuration.
     pub fn config(&self) -> &ImageConfiguration {
         &self.config
+    }
+
+    /// Docker's `config.Healthcheck.Test` (`["NONE"]` disables an inherited one), if set.
+    pub fn healthcheck(&self) -> Option<&[String]> {
+        self.healthcheck.as_deref()
     }
 
     pub fn platform(&self) -> Platform {
@@ -506,6 +515,27 @@ pub(crate) fn parse_config(
         what: format!("config `{digest}`"),
         source,
     })
+}
+
+/// Docker's `config.Healthcheck.Test` from the raw config (already parsed once as the OCI
+/// type, so it is valid JSON; a malformed healthcheck reads as none).
+pub(crate) fn parse_healthcheck(bytes: &[u8]) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Config {
+        config: Option<Inner>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        #[serde(rename = "Healthcheck")]
+        healthcheck: Option<Health>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Health {
+        #[serde(rename = "Test")]
+        test: Option<Vec<String>>,
+    }
+    let parsed: Config = serde_json::from_slice(bytes).ok()?;
+    parsed.config?.healthcheck?.test
 }
 
 pub(crate) fn diff_ids(config: &ImageConfiguration) -> Result<Vec<Digest>, ImageError> {

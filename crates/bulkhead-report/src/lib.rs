@@ -33,7 +33,8 @@ pub use render::{
 };
 
 pub use scan::{
-    Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, SuppressedVuln, VulnRow, gate,
+    Artifact, DatabaseUsed, RowLocation, ScanReport, ScanTarget, SuppressedFinding, SuppressedVuln,
+    VulnRow, gate,
 };
 
 /// The JSON wire format version; bump it when a field changes meaning or disappears.

@@ -69,6 +69,19 @@ pub struct ScanTarget {
     /// Secret and misconfiguration findings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// Findings suppressed where they are (an inline comment in the scanned file), with why:
+    /// kept for the audit trail, not reported or gated on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed_findings: Vec<SuppressedFinding>,
+}
+
+/// A finding and what suppressed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuppressedFinding {
+    pub finding: Finding,
+    /// `inline` (a comment in the scanned file).
+    pub by: String,
+    pub reason: String,
 }
 
 /// One vulnerability in one installed package.

@@ -1469,6 +1469,7 @@ mod tests {
             packages: 0,
             vulnerabilities: rows,
             suppressed: Vec::new(),
+            suppressed_findings: Vec::new(),
             findings,
         }
     }

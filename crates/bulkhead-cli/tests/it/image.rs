@@ -261,3 +261,71 @@ fn registry_pull_through_the_cli() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains(layer), "{stdout}");
 }
+
+/// `--scanners misconfig` on an image judges its configuration; the expected findings are
+/// worked out here from the configuration as `skopeo inspect --config` reads it.
+#[test]
+fn image_configuration_misconfigurations_match_the_config_skopeo_reads() {
+    let layout = bulkhead_test::shared_dir().join("images/webapp-oci");
+    let reference = format!("oci:{}:webapp", layout.display());
+    let config: serde_json::Value = serde_json::from_str(&bulkhead_test::run(
+        std::process::Command::new("skopeo").args(["inspect", "--config", &reference]),
+    ))
+    .unwrap();
+    let cfg = &config["config"];
+    let mut expected = Vec::new();
+    let user = cfg["User"].as_str().unwrap_or("");
+    if ["", "root", "0"].contains(&user.split(':').next().unwrap_or("")) {
+        expected.push("BH-IMG-001");
+    }
+    if cfg["ExposedPorts"]
+        .as_object()
+        .is_some_and(|p| p.keys().any(|k| k.starts_with("22/")))
+    {
+        expected.push("BH-IMG-002");
+    }
+    if cfg["Healthcheck"].is_null() {
+        expected.push("BH-IMG-003");
+    }
+    assert_eq!(
+        expected,
+        ["BH-IMG-001", "BH-IMG-002", "BH-IMG-003"],
+        "the demo image plants all three"
+    );
+
+    let out = crate::bulkhead_command()
+        .args(["image", &reference, "--scanners", "misconfig", "-f", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<String> = report["scan"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["class"] == "config")
+        .flat_map(|t| t["findings"].as_array().unwrap())
+        .map(|f| f["rule"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    found.sort();
+    assert_eq!(found, expected);
+    // The gate counts them: HIGH is at or above the threshold.
+    let gated = crate::bulkhead_command()
+        .args([
+            "image",
+            &reference,
+            "--scanners",
+            "misconfig",
+            "--exit-code",
+            "1",
+            "--severity",
+            "HIGH",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(gated.status.code(), Some(1));
+}

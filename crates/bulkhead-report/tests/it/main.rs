@@ -58,6 +58,7 @@ fn target(name: &str, class: &str) -> ScanTarget {
         packages: 0,
         vulnerabilities: Vec::new(),
         suppressed: Vec::new(),
+        suppressed_findings: Vec::new(),
         findings: Vec::new(),
     }
 }
