@@ -63,6 +63,16 @@ pub(crate) enum Command {
     /// format (`--format cyclonedx|spdx-json`).
     Sbom(SbomArgs),
 
+    /// Scan Dockerfiles and Kubernetes manifests for misconfigurations.
+    ///
+    /// PATH is a file or a directory. In a directory, `Dockerfile`, `Containerfile`,
+    /// `Dockerfile.*`, `*.Dockerfile`, `*.yaml`, `*.yml` and `*.json` files are read
+    /// (`.git`, `node_modules` and `vendor` are skipped); YAML that is not Kubernetes is
+    /// skipped with a warning. Inline comments `# bulkhead:ignore=ID reason` (and hadolint's,
+    /// checkov's and Trivy's forms) suppress a finding on the next line; `bulkhead config
+    /// --list-rules` prints every rule with its aliases.
+    Config(ConfigArgs),
+
     /// Manage the vulnerability database: show it, import advisory feeds, update it.
     #[command(subcommand)]
     Db(DbCommand),
@@ -141,6 +151,10 @@ pub(crate) struct ScanArgs {
     /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub(crate) severity: Vec<Severity>,
+
+    /// Rules not to report, by id or any alias (comma-separated: BH-DF-001,DL3008,KSV-0014).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub(crate) skip_rules: Vec<String>,
 
     /// Leave out vulnerabilities that have no fixed version yet.
     #[arg(long)]
@@ -258,6 +272,23 @@ pub(crate) struct FsArgs {
     /// `.git/info/exclude`; the user's global excludes are not read).
     #[arg(long)]
     pub(crate) skip_gitignored: bool,
+
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+
+    #[command(flatten)]
+    pub(crate) scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// The Dockerfile, manifest or directory to read.
+    #[arg(value_name = "PATH", required_unless_present = "list_rules")]
+    pub(crate) path: Option<PathBuf>,
+
+    /// Print every misconfiguration rule (id, severity, aliases, title) and exit.
+    #[arg(long)]
+    pub(crate) list_rules: bool,
 
     #[command(flatten)]
     pub(crate) output: OutputArgs,

@@ -17,8 +17,8 @@ use bulkhead_secrets::targets::LayerSecrets;
 use bulkhead_suppress::Suppressions;
 
 use crate::args::{
-    Cli, Command, DbCommand, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs, SbomArgs,
-    ScanArgs, Scanner, VerifyArgs,
+    Cli, Command, ConfigArgs, DbCommand, FsArgs, ImageAction, ImageArgs, OpenArgs, OutputArgs,
+    SbomArgs, ScanArgs, Scanner, VerifyArgs,
 };
 use crate::{db, scan};
 
@@ -35,6 +35,7 @@ pub(crate) fn run(cli: &Cli) -> anyhow::Result<ExitStatus> {
         Command::Image(args) => image(args, cli.quiet),
         Command::Fs(args) => fs(args, cli.quiet),
         Command::Sbom(args) => sbom(args, cli.quiet),
+        Command::Config(args) => config(args, cli.quiet),
         Command::Db(command) => {
             let text = match command {
                 DbCommand::Status(args) => db::status(args)?,
@@ -142,6 +143,16 @@ struct Findings {
     misconfig: Vec<bulkhead_finding::Finding>,
     /// Misconfigurations an inline comment in the scanned file suppressed.
     suppressed: Vec<bulkhead_misconfig::inline::Suppressed>,
+    /// Configuration files that could not be judged.
+    warnings: Vec<String>,
+}
+
+impl Findings {
+    fn add_misconfig(&mut self, outcome: bulkhead_misconfig::Outcome) {
+        self.misconfig.extend(outcome.findings);
+        self.suppressed.extend(outcome.suppressed);
+        self.warnings.extend(outcome.warnings);
+    }
 }
 
 struct VulnSetup {
@@ -270,9 +281,16 @@ fn finish_scan(
     };
     let Findings {
         secrets: mut secret_findings,
-        misconfig,
+        mut misconfig,
         suppressed,
+        warnings,
     } = findings;
+    report.warnings.extend(warnings);
+    // `--skip-rules`: by our id or any alias, before anything else sees the findings.
+    let skipped =
+        |f: &bulkhead_finding::Finding| scan.skip_rules.iter().any(|r| f.rule.answers_to(r));
+    secret_findings.retain(|f| !skipped(f));
+    misconfig.retain(|f| !skipped(f));
     if let Some(path) = &scan.write_secret_baseline {
         let text = bulkhead_secrets::baseline::Baseline::write(
             &secret_findings,
@@ -389,9 +407,6 @@ fn open_and_read(
 
 fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
     let plan = plan(&args.scan, args.output.format)?;
-    if plan.misconfig {
-        bail!("the misconfig scanner does not read directories yet");
-    }
     let view = DirView::new(&args.dir)?;
     let inventory = catalog_if_needed(&view, &plan, &args.scan, args.output.format, quiet)?;
     let mut secret_findings = match &plan.secrets {
@@ -434,6 +449,13 @@ fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         }
         secret_findings.extend(found);
     }
+    let mut findings = Findings {
+        secrets: secret_findings,
+        ..Findings::default()
+    };
+    if plan.misconfig {
+        findings.add_misconfig(crate::misconfig::scan_path(&args.dir)?);
+    }
     let subject = Subject {
         name: args.dir.display().to_string(),
         digest: None,
@@ -446,12 +468,75 @@ fn fs(args: &FsArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
         &subject,
         &inventory,
         &plan,
-        Findings {
-            secrets: secret_findings,
-            ..Findings::default()
-        },
+        findings,
         quiet,
     )
+}
+
+fn config(args: &ConfigArgs, quiet: bool) -> anyhow::Result<ExitStatus> {
+    if args.list_rules {
+        emit(&args.output, &render_rules(args.output.format)?)?;
+        return Ok(ExitStatus::Success);
+    }
+    let Some(path) = &args.path else {
+        bail!("missing PATH");
+    };
+    let scan = ScanArgs {
+        scanners: Some(
+            args.scan
+                .scanners
+                .clone()
+                .unwrap_or_else(|| vec![Scanner::Misconfig]),
+        ),
+        ..args.scan.clone()
+    };
+    let plan = plan(&scan, args.output.format)?;
+    if plan.vuln.is_some() || plan.secrets.is_some() {
+        bail!(
+            "`bulkhead config` runs the misconfig scanner only; use `bulkhead fs` for the others"
+        );
+    }
+    let mut findings = Findings::default();
+    findings.add_misconfig(crate::misconfig::scan_path(path)?);
+    let subject = Subject {
+        name: path.display().to_string(),
+        digest: None,
+        is_image: false,
+    };
+    finish_scan(
+        &args.output,
+        &scan,
+        "filesystem",
+        &subject,
+        &Inventory::default(),
+        &plan,
+        findings,
+        quiet,
+    )
+}
+
+/// `bulkhead config --list-rules`: a table, or JSON for `--format json`.
+fn render_rules(format: OutputFormat) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let rules: Vec<_> = bulkhead_misconfig::rules().collect();
+    if format == OutputFormat::Json {
+        let mut text = serde_json::to_string_pretty(&rules)?;
+        text.push('\n');
+        return Ok(text);
+    }
+    let mut text = String::new();
+    for rule in rules {
+        let _ = writeln!(
+            text,
+            "{}\t{}\t{}\t{}\t{}",
+            rule.id,
+            rule.severity,
+            rule.theme,
+            rule.aliases.join(","),
+            rule.title
+        );
+    }
+    Ok(text)
 }
 
 fn sbom(args: &SbomArgs, quiet: bool) -> anyhow::Result<ExitStatus> {

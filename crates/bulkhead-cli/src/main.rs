@@ -13,6 +13,7 @@
 mod args;
 mod commands;
 mod db;
+mod misconfig;
 mod scan;
 
 use std::process::ExitCode;

@@ -129,7 +129,7 @@ pub(crate) fn add_findings(
     let file_of = |location: &Location| match location {
         Location::Image { path, .. } => path.clone().unwrap_or_default(),
         Location::File { path, .. } | Location::Commit { path, .. } => path.clone(),
-        Location::Object { name, .. } => name.clone(),
+        Location::Object { file, name, .. } => file.clone().unwrap_or_else(|| name.clone()),
     };
     let mut by_file: BTreeMap<String, (Vec<Finding>, Vec<SuppressedFinding>)> = BTreeMap::new();
     for finding in findings {

@@ -155,12 +155,19 @@ pub enum Location {
         line: Option<u32>,
         column: Option<u32>,
     },
-    /// A Kubernetes object and a JSON pointer inside it.
+    /// A Kubernetes object and a JSON pointer inside it; for an object read from a manifest
+    /// file, the file and the 1-based line and column of the pointed-at field.
     Object {
         kind: String,
         namespace: Option<String>,
         name: String,
         pointer: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        column: Option<u32>,
     },
 }
 

@@ -9,14 +9,35 @@
 //! choosing what to scan and rendering are the caller's job; nothing here prints or touches
 //! the filesystem.
 
+pub mod dockerfile;
 pub mod image_config;
 pub mod inline;
 pub mod kubernetes;
 pub mod registry;
+pub mod sources;
 
 use bulkhead_finding::{Evidence, Finding, Location};
 
 pub use registry::{RuleInfo, Target, lookup, rules};
+
+/// What analyzing some sources produced.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    /// Findings an inline comment in the source suppressed, with its reason.
+    pub suppressed: Vec<inline::Suppressed>,
+    /// Input that could not be judged and is not a finding (a YAML document that does not
+    /// parse, a file that is not Kubernetes YAML), for the user to know.
+    pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    pub fn extend(&mut self, other: Outcome) {
+        self.findings.extend(other.findings);
+        self.suppressed.extend(other.suppressed);
+        self.warnings.extend(other.warnings);
+    }
+}
 
 /// A finding of `rule` at `location`. `detail` is what exactly is wrong here (the finding's
 /// title; the rule's title when empty); `evidence` the offending source text.

@@ -168,10 +168,21 @@ pub fn location_text(location: &bulkhead_finding::Location) -> String {
             namespace,
             name,
             pointer,
-        } => match namespace {
-            Some(ns) => format!("{kind} {ns}/{name} {pointer}"),
-            None => format!("{kind} {name} {pointer}"),
-        },
+            file,
+            line,
+            column,
+        } => {
+            let object = match namespace {
+                Some(ns) => format!("{kind} {ns}/{name} {pointer}"),
+                None => format!("{kind} {name} {pointer}"),
+            };
+            match (file, line, column) {
+                (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c} ({object})"),
+                (Some(f), Some(l), None) => format!("{f}:{l} ({object})"),
+                (Some(f), None, _) => format!("{f} ({object})"),
+                _ => object,
+            }
+        }
     }
 }
 

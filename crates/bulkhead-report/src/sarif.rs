@@ -306,10 +306,15 @@ fn finding_result(target: &ScanTarget, finding: &Finding, rule_index: usize) -> 
             namespace,
             name,
             pointer: _,
+            file,
+            line,
+            column,
         } => {
-            // The object lives in the target's manifest; the object itself is a logical
-            // location, which dashboards show beside the file.
-            let mut location = physical(&target.target, 1, None, None, &described);
+            // The object lives in a manifest (its file and line when read from one, else the
+            // target's); the object itself is a logical location, which dashboards show
+            // beside the file.
+            let file = file.as_deref().unwrap_or(&target.target);
+            let mut location = physical(file, line.unwrap_or(1), *column, None, &described);
             let qualified = match namespace {
                 Some(ns) => format!("{kind}/{ns}/{name}"),
                 None => format!("{kind}/{name}"),

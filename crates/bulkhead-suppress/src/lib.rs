@@ -869,7 +869,7 @@ impl Suppressions {
         let path = match &finding.location {
             Location::Image { path, .. } => path.as_deref(),
             Location::File { path, .. } | Location::Commit { path, .. } => Some(path.as_str()),
-            Location::Object { .. } => None,
+            Location::Object { file, .. } => file.as_deref(),
         };
         let ignored = self.candidate_ignores(ids).into_iter().find(|&i| {
             let entry = &self.ignores[i];
