@@ -45,7 +45,20 @@ fn log(report: &ScanReport) -> Value {
             .entry(vuln.id.as_str())
             .or_insert_with(|| vuln_rule(vuln));
     }
+    // Findings suppressed in source stay in the log, marked, so an auditor sees them and why.
+    let suppressed = || {
+        report.results.iter().flat_map(|t| {
+            t.suppressed_findings
+                .iter()
+                .map(move |s| (t, &s.finding, s.reason.as_str()))
+        })
+    };
     for (target, finding) in report.findings() {
+        rules
+            .entry(finding.rule.id.as_str())
+            .or_insert_with(|| finding_rule(target, finding));
+    }
+    for (target, finding, _) in suppressed() {
         rules
             .entry(finding.rule.id.as_str())
             .or_insert_with(|| finding_rule(target, finding));
@@ -62,6 +75,11 @@ fn log(report: &ScanReport) -> Value {
             finding,
             index[finding.rule.id.as_str()],
         ));
+    }
+    for (target, finding, reason) in suppressed() {
+        let mut result = finding_result(target, finding, index[finding.rule.id.as_str()]);
+        result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
+        results.push(result);
     }
 
     let mut properties = Map::new();

@@ -13,22 +13,28 @@ const TITLE_CHARS: usize = 60;
 pub(crate) fn render(report: &ScanReport) -> String {
     let mut out = String::new();
     let packages: u64 = report.results.iter().map(|t| t.packages).sum();
-    let _ = writeln!(
-        out,
-        "{} ({}): {packages} packages checked",
-        report.artifact.name,
-        report
-            .artifact
-            .os
-            .as_deref()
-            .unwrap_or(&report.artifact.kind)
-    );
-    if let Some(db) = &report.database {
-        let _ = writeln!(
-            out,
-            "Vulnerability database: {} (built {})",
-            db.location, db.built_at
-        );
+    let label = report
+        .artifact
+        .os
+        .as_deref()
+        .unwrap_or(&report.artifact.kind);
+    // Package counts mean something only when packages were matched (the vuln scanner ran).
+    match &report.database {
+        Some(db) => {
+            let _ = writeln!(
+                out,
+                "{} ({label}): {packages} packages checked",
+                report.artifact.name
+            );
+            let _ = writeln!(
+                out,
+                "Vulnerability database: {} (built {})",
+                db.location, db.built_at
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{} ({label})", report.artifact.name);
+        }
     }
     out.push('\n');
     let mut any = false;
@@ -39,11 +45,26 @@ pub(crate) fn render(report: &ScanReport) -> String {
         any = true;
         render_target(&mut out, target);
     }
+    let suppressed: usize = report
+        .results
+        .iter()
+        .map(|t| t.suppressed_findings.len())
+        .sum();
     if !any {
+        if report.database.is_some() {
+            let _ = writeln!(
+                out,
+                "No vulnerabilities found ({packages} packages in {} targets checked).",
+                report.results.len()
+            );
+        } else {
+            let _ = writeln!(out, "Nothing found.");
+        }
+    }
+    if suppressed > 0 {
         let _ = writeln!(
             out,
-            "No vulnerabilities found ({packages} packages in {} targets checked).",
-            report.results.len()
+            "{suppressed} findings suppressed by inline comments (listed with their reasons in --format json)."
         );
     }
     out

@@ -164,6 +164,27 @@ fn sample_report() -> ScanReport {
             fingerprint: None,
         },
     ];
+    config.suppressed_findings = vec![bulkhead_report::SuppressedFinding {
+        finding: Finding {
+            rule: RuleId::new("BH-K8S-009").with_aliases(["KSV-0014"]),
+            severity: Severity::High,
+            title: "Container \"web\" has a writable root filesystem".into(),
+            location: Location::Object {
+                kind: "Deployment".into(),
+                namespace: Some("shop".into()),
+                name: "web".into(),
+                pointer: "/spec/template/spec/containers/0/securityContext".into(),
+                file: Some("deploy/web.yaml".into()),
+                line: Some(21),
+                column: Some(11),
+            },
+            evidence: None,
+            remediation: None,
+            fingerprint: None,
+        },
+        by: "inline".into(),
+        reason: "nginx writes its cache; inline bulkhead comment on line 20".into(),
+    }];
 
     ScanReport {
         artifact: Artifact {

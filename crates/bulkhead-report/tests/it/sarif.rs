@@ -115,9 +115,16 @@ fn sarif_has_one_run_and_a_rule_per_id() {
         .vulnerabilities()
         .map(|(_, v)| v.id.as_str())
         .chain(report.findings().map(|(_, f)| f.rule.id.as_str()))
+        .chain(
+            report
+                .results
+                .iter()
+                .flat_map(|t| &t.suppressed_findings)
+                .map(|s| s.finding.rule.id.as_str()),
+        )
         .collect();
     assert_eq!(rule_ids, expected.iter().copied().collect::<Vec<_>>());
-    assert_eq!(rule_ids.len(), 8);
+    assert_eq!(rule_ids.len(), 9);
     let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
 
     let openssl = rule("CVE-2024-0727");
@@ -176,7 +183,8 @@ fn sarif_has_a_result_per_vulnerability_and_finding() {
     let vulns = report.vulnerabilities().count();
     let findings = report.findings().count();
     assert_eq!((vulns, findings), (6, 3));
-    assert_eq!(results.len(), vulns + findings);
+    // Plus the one finding suppressed in source, last.
+    assert_eq!(results.len(), vulns + findings + 1);
     let result_ids: Vec<&str> = results
         .iter()
         .map(|r| r["ruleId"].as_str().unwrap())
@@ -192,7 +200,8 @@ fn sarif_has_a_result_per_vulnerability_and_finding() {
             "CVE-2023-30861",
             "BH-SECRET-AWS-001",
             "BH-K8S-001",
-            "BH-IMG-002"
+            "BH-IMG-002",
+            "BH-K8S-009"
         ]
     );
     for r in results {
@@ -286,4 +295,24 @@ fn sarif_results_carry_trivy_messages_and_locations() {
 fn sarif_is_deterministic() {
     let report = sample_report();
     assert_eq!(render(&report).0, render(&report).0);
+}
+
+/// A finding suppressed in source stays in the log with `suppressions` (the schema test above
+/// validates the same log), and is not counted by the gate.
+#[test]
+fn sarif_keeps_inline_suppressed_findings_marked() {
+    let report = crate::sample_report();
+    let (_, log) = render(&report);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["ruleId"], "BH-K8S-009");
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    let region = &suppressed[0]["locations"][0]["physicalLocation"];
+    assert_eq!(region["artifactLocation"]["uri"], "deploy/web.yaml");
+    assert_eq!(region["region"]["startLine"], 21);
+    assert_eq!(region["region"]["startColumn"], 11);
 }
