@@ -175,6 +175,10 @@ pub enum Location {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Evidence {
     pub text: String,
+    /// When `text` is an excerpt of the scanned file (whole lines), the 1-based number of its
+    /// first line, so renderers can show it with line numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_line: Option<u32>,
 }
 
 /// One thing an analyzer found. The same type whatever produced it.

@@ -40,7 +40,7 @@ pub fn check(facts: &ImageFacts<'_>) -> Vec<Finding> {
             rule("BH-IMG-001"),
             config("User"),
             &detail,
-            Some(format!("User: {user:?}")),
+            Some(crate::text_evidence(format!("User: {user:?}"))),
         ));
     }
     for port in facts.exposed_ports {
@@ -49,7 +49,7 @@ pub fn check(facts: &ImageFacts<'_>) -> Vec<Finding> {
                 rule("BH-IMG-002"),
                 config("ExposedPorts"),
                 &format!("The image exposes {port}"),
-                Some(port.clone()),
+                Some(crate::text_evidence(port.clone())),
             ));
         }
     }
@@ -75,7 +75,7 @@ pub fn check(facts: &ImageFacts<'_>) -> Vec<Finding> {
                 rule("BH-IMG-004"),
                 location(),
                 &format!("History step {step} ADDs {url}"),
-                Some(excerpt(created_by)),
+                Some(crate::text_evidence(excerpt(created_by))),
             ));
         }
         if runs_sudo(created_by) {
@@ -83,7 +83,7 @@ pub fn check(facts: &ImageFacts<'_>) -> Vec<Finding> {
                 rule("BH-IMG-005"),
                 location(),
                 &format!("History step {step} runs sudo"),
-                Some(excerpt(created_by)),
+                Some(crate::text_evidence(excerpt(created_by))),
             ));
         }
     }

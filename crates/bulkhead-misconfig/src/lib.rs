@@ -40,12 +40,13 @@ impl Outcome {
 }
 
 /// A finding of `rule` at `location`. `detail` is what exactly is wrong here (the finding's
-/// title; the rule's title when empty); `evidence` the offending source text.
+/// title; the rule's title when empty); `evidence` the offending text (see [`excerpt`] for
+/// source lines).
 pub(crate) fn finding(
     rule: &RuleInfo,
     location: Location,
     detail: &str,
-    evidence: Option<String>,
+    evidence: Option<Evidence>,
 ) -> Finding {
     Finding {
         rule: rule.rule_id(),
@@ -56,8 +57,71 @@ pub(crate) fn finding(
             detail.to_owned()
         },
         location,
-        evidence: evidence.map(|text| Evidence { text }),
+        evidence,
         remediation: Some(rule.remediation.to_owned()),
         fingerprint: None,
+    }
+}
+
+/// Evidence that is plain text, not source lines.
+pub(crate) fn text_evidence(text: impl Into<String>) -> Evidence {
+    Evidence {
+        text: text.into(),
+        first_line: None,
+    }
+}
+
+/// Lines `first..=last` (1-based) of `source` as evidence for a snippet, at most
+/// [`EXCERPT_LINES`] lines of at most [`EXCERPT_LINE_BYTES`] bytes each (cut with `…`).
+pub fn excerpt(source: &str, first: u32, last: u32) -> Option<Evidence> {
+    let first = first.max(1);
+    let last = last.max(first).min(first.saturating_add(EXCERPT_LINES - 1));
+    let mut text = String::new();
+    for line in source
+        .lines()
+        .skip(usize::try_from(first - 1).ok()?)
+        .take(usize::try_from(last - first + 1).ok()?)
+    {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        if line.len() > EXCERPT_LINE_BYTES {
+            let mut end = EXCERPT_LINE_BYTES;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.push_str(&line[..end]);
+            text.push('…');
+        } else {
+            text.push_str(line);
+        }
+    }
+    (!text.is_empty()).then_some(Evidence {
+        text,
+        first_line: Some(first),
+    })
+}
+
+/// Most lines an excerpt keeps (a long RUN is cut).
+pub const EXCERPT_LINES: u32 = 8;
+/// Most bytes of one excerpt line.
+pub const EXCERPT_LINE_BYTES: usize = 200;
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_whole_lines_capped() {
+        let source = "a\nb\nc\n";
+        assert_eq!(excerpt(source, 2, 3).unwrap().text, "b\nc");
+        assert_eq!(excerpt(source, 2, 3).unwrap().first_line, Some(2));
+        assert!(excerpt(source, 9, 9).is_none());
+        assert_eq!(excerpt(source, 0, 0).unwrap().text, "a");
+        let long = "é".repeat(300);
+        let cut = excerpt(&long, 1, 1).unwrap().text;
+        assert!(cut.ends_with('…') && cut.len() <= EXCERPT_LINE_BYTES + 3);
+        let many = "x\n".repeat(100);
+        assert_eq!(excerpt(&many, 1, 100).unwrap().text.lines().count(), 8);
     }
 }

@@ -111,7 +111,17 @@ fn render_target(out: &mut String, target: &ScanTarget) {
         }
         let _ = writeln!(out, "{table}");
     }
-    if !target.findings.is_empty() {
+    if !target.findings.is_empty() && target.class == "config" {
+        let _ = writeln!(
+            out,
+            "{}",
+            totals(target.findings.iter().map(|f| f.severity))
+        );
+        out.push('\n');
+        for f in &target.findings {
+            render_snippet(out, f);
+        }
+    } else if !target.findings.is_empty() {
         let _ = writeln!(
             out,
             "{}",
@@ -132,6 +142,52 @@ fn render_target(out: &mut String, target: &ScanTarget) {
             ]);
         }
         let _ = writeln!(out, "{table}");
+    }
+    out.push('\n');
+}
+
+/// A misconfiguration with the source lines it is about, as compilers show diagnostics:
+///
+/// ```text
+/// BH-DF-001 (MEDIUM): Base image "node:latest" uses the latest tag
+///   --> Dockerfile:1:6
+///    |
+///  1 | FROM node:latest
+///    |
+///    = fix: Pin the base image to a specific version tag or, better, a digest.
+/// ```
+fn render_snippet(out: &mut String, f: &bulkhead_finding::Finding) {
+    let _ = writeln!(out, "{} ({}): {}", f.rule.id, f.severity, f.title);
+    let _ = writeln!(out, "  --> {}", crate::location_text(&f.location));
+    let focus = match &f.location {
+        bulkhead_finding::Location::File { line, .. }
+        | bulkhead_finding::Location::Object { line, .. } => *line,
+        _ => None,
+    };
+    match &f.evidence {
+        Some(evidence) if evidence.first_line.is_some() => {
+            let first = evidence.first_line.unwrap_or(1);
+            let count = u32::try_from(evidence.text.lines().count()).unwrap_or(u32::MAX);
+            let width = first.saturating_add(count).to_string().len();
+            let _ = writeln!(out, "{:width$} |", "");
+            for (n, line) in (first..).zip(evidence.text.lines()) {
+                // With several lines, point at the one the finding is about.
+                let mark = if count > 1 && focus == Some(n) {
+                    '>'
+                } else {
+                    ' '
+                };
+                let _ = writeln!(out, "{n:>width$} |{mark}{line}");
+            }
+            let _ = writeln!(out, "{:width$} |", "");
+        }
+        Some(evidence) => {
+            let _ = writeln!(out, "    {}", evidence.text);
+        }
+        None => {}
+    }
+    if let Some(fix) = &f.remediation {
+        let _ = writeln!(out, "   = fix: {fix}");
     }
     out.push('\n');
 }

@@ -642,7 +642,10 @@ fn finding(located: &Located, location: Location, note: Option<String>, show: bo
         severity: severity_of(&found.rule_id),
         title,
         location,
-        evidence: Some(Evidence { text: shown }),
+        evidence: Some(Evidence {
+            text: shown,
+            first_line: None,
+        }),
         remediation: Some(remediation),
         fingerprint: Some(found.secret_fingerprint(&located.path)),
     }

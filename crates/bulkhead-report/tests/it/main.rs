@@ -5,6 +5,7 @@
 
 mod junit;
 mod sarif;
+mod table;
 
 use std::process::Command;
 
@@ -125,6 +126,7 @@ fn sample_report() -> ScanReport {
         },
         evidence: Some(Evidence {
             text: "AWS_ACCESS_KEY_ID=AKIA************".into(),
+            first_line: None,
         }),
         remediation: Some("Revoke the key and load it from a secret store.".into()),
         fingerprint: None,
