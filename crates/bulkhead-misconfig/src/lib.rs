@@ -102,6 +102,22 @@ pub fn excerpt(source: &str, first: u32, last: u32) -> Option<Evidence> {
     })
 }
 
+/// The whole lines holding bytes `start..end` of `source` (the first of them is line
+/// `first_line`), capped like [`excerpt`]. Costs the excerpt's length, not the file's: rules
+/// that report thousands of findings in a large file use this.
+pub fn excerpt_at(source: &str, start: usize, end: usize, first_line: u32) -> Option<Evidence> {
+    let start = start.min(source.len());
+    let end = end.clamp(start, source.len());
+    let from = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let to = source[end..].find('\n').map_or(source.len(), |i| end + i);
+    let lines = source.get(from..to)?;
+    let count = u32::try_from(lines.lines().count().max(1)).unwrap_or(u32::MAX);
+    excerpt(lines, 1, count).map(|e| Evidence {
+        first_line: Some(first_line),
+        ..e
+    })
+}
+
 /// Most lines an excerpt keeps (a long RUN is cut).
 pub const EXCERPT_LINES: u32 = 8;
 /// Most bytes of one excerpt line.
@@ -123,5 +139,11 @@ mod excerpt_tests {
         assert!(cut.ends_with('…') && cut.len() <= EXCERPT_LINE_BYTES + 3);
         let many = "x\n".repeat(100);
         assert_eq!(excerpt(&many, 1, 100).unwrap().text.lines().count(), 8);
+        let text = "FROM a\nRUN b \\\n  c\nUSER d\n";
+        let run = text.find("RUN").unwrap();
+        let e = excerpt_at(text, run + 4, run + 10, 2).unwrap();
+        assert_eq!((e.text.as_str(), e.first_line), ("RUN b \\\n  c", Some(2)));
+        assert_eq!(excerpt_at(text, 0, 0, 1).unwrap().text, "FROM a");
+        assert_eq!(excerpt_at(text, 999, 999, 5).map(|e| e.text), None);
     }
 }

@@ -89,6 +89,9 @@ use Severity::{Critical, High, Low, Medium};
 /// Dockerfile rules.
 #[rustfmt::skip]
 pub static DOCKERFILE: &[RuleInfo] = &[
+    df("BH-DF-000", "parse", High, "The Dockerfile does not parse",
+        "Fix the syntax error: BuildKit rejects this file, so nothing else in it was checked.",
+        &["DL1000"]),
     df("BH-DF-001", "D1", Medium, "Base image is untagged or uses the `latest` tag",
         "Pin the base image to a specific version tag or, better, a digest.",
         &["DS-0001", "AVD-DS-0001", "DS001", "CKV_DOCKER_7", "DL3006", "DL3007"]),
@@ -230,9 +233,6 @@ pub static DOCKERFILE: &[RuleInfo] = &[
     df("BH-DF-047", "D22", Medium, "A piped RUN without `set -o pipefail`",
         "Add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before RUN steps with pipes, so a failing stage fails the build.",
         &["DL4006"]),
-    df("BH-DF-048", "extra", Low, "A variable is used but never defined",
-        "Define it with ARG or ENV before use, or fix the name.",
-        &["UndefinedVar"]),
     df("BH-DF-049", "extra", Low, "Legacy `ENV key value` / `LABEL key value` format",
         "Use `ENV key=value`.",
         &["LegacyKeyValueFormat"]),
@@ -248,9 +248,6 @@ pub static DOCKERFILE: &[RuleInfo] = &[
     df("BH-DF-053", "extra", Low, "Consecutive RUN instructions",
         "Merge consecutive RUN instructions to save layers.",
         &["DL3059"]),
-    df("BH-DF-054", "extra", High, "WORKDIR or COPY targets a system directory",
-        "Use an application directory such as /app, not /, /bin, /etc, /usr or /proc.",
-        &["DS-0030", "AVD-DS-0030", "DS030"]),
 ];
 
 const fn ic(
