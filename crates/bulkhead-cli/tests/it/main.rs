@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 mod config;
+mod config_dockerfile;
 mod db;
 mod image;
 mod sbom;

@@ -8,6 +8,7 @@
 
 mod run;
 
+use bulkhead_dockerfile::commands::{Origin, extract_run};
 use bulkhead_dockerfile::shell::{Lexer, ScopeOptions};
 use bulkhead_dockerfile::{Dockerfile, Instruction, Keyword, Span, Stage};
 use bulkhead_finding::{Finding, Location};
@@ -40,10 +41,12 @@ pub fn analyze(path: &str, text: &str) -> Outcome {
         }
     };
     let stages = df.stages();
+    let final_image = final_chain(&stages);
     let mut ctx = Ctx {
         path,
         df: &df,
         stages: &stages,
+        final_image: &final_image,
         findings: Vec::new(),
     };
     ctx.check();
@@ -65,7 +68,29 @@ struct Ctx<'a> {
     path: &'a str,
     df: &'a Dockerfile,
     stages: &'a [Stage],
+    /// Indices of the stages whose layers end up in the image: the last stage and the
+    /// stages it is built `FROM`, in turn.
+    final_image: &'a [usize],
     findings: Vec<Finding>,
+}
+
+/// The last stage and its ancestors (`FROM earlier-stage`), by stage index.
+fn final_chain(stages: &[Stage]) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let Some(mut stage) = stages.last() else {
+        return chain;
+    };
+    loop {
+        chain.push(stage.index);
+        let base = stage.base_name.to_ascii_lowercase();
+        match stages
+            .iter()
+            .find(|s| s.index < stage.index && s.name.as_deref() == Some(base.as_str()))
+        {
+            Some(parent) if !chain.contains(&parent.index) => stage = parent,
+            _ => return chain,
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -159,10 +184,8 @@ impl<'a> Ctx<'a> {
         let Some(last) = stages.last() else {
             return;
         };
-        let mut stage = last;
-        let mut seen = 0;
-        loop {
-            let last_user = stage
+        for &index in self.final_image {
+            let last_user = stages[index]
                 .instructions
                 .clone()
                 .rev()
@@ -177,18 +200,6 @@ impl<'a> Ctx<'a> {
                     self.report("BH-DF-002", user, &span, detail);
                 }
                 return;
-            }
-            // No USER here: inherit from the stage this one is built FROM, if any.
-            let base = stage.base_name.to_ascii_lowercase();
-            match stages
-                .iter()
-                .find(|s| s.index < stage.index && s.name.as_deref() == Some(base.as_str()))
-            {
-                Some(parent) if seen < stages.len() => {
-                    stage = parent;
-                    seen += 1;
-                }
-                _ => break,
             }
         }
         let from = &df.instructions[last.from];
@@ -382,6 +393,8 @@ impl<'a> Ctx<'a> {
     /// Rules about one instruction at a time.
     fn per_instruction(&mut self) {
         let instrs = &self.df.instructions;
+        // Whether the previous instruction is a RUN of one command (DL3059 below).
+        let mut previous_short = false;
         for (index, instr) in instrs.iter().enumerate() {
             match instr.kind {
                 Keyword::Maintainer => self.report(
@@ -440,11 +453,27 @@ impl<'a> Ctx<'a> {
                     self.secret_names(instr, names.iter().map(|(n, s)| (n.as_str(), *s)));
                 }
                 Keyword::Run => {
-                    let previous = index.checked_sub(1).map(|p| &instrs[p]);
-                    if previous.is_some_and(|p| p.kind == Keyword::Run && p.flags.is_empty())
-                        && instr.flags.is_empty()
-                        && self.stage_of(index).map(|s| s.index)
-                            == previous.and_then(|_| self.stage_of(index - 1).map(|s| s.index))
+                    // hadolint's DL3059: two one-command RUNs in a row with the same flags. A
+                    // RUN that already chains commands (`a && b`, `a | b`) is taken as kept
+                    // apart on purpose; RUNs with different `--mount`s cannot be merged.
+                    let short = extract_run(self.df, instr).is_ok_and(|script| {
+                        script
+                            .commands
+                            .iter()
+                            .filter(|c| c.origin == Origin::Script)
+                            .count()
+                            <= 1
+                    });
+                    let follows_short = std::mem::replace(&mut previous_short, short);
+                    if let Some(previous) = index.checked_sub(1).map(|p| &instrs[p])
+                        && previous.kind == Keyword::Run
+                        && previous
+                            .flags
+                            .iter()
+                            .map(|f| &f.raw)
+                            .eq(instr.flags.iter().map(|f| &f.raw))
+                        && follows_short
+                        && short
                     {
                         self.report(
                             "BH-DF-053",
@@ -488,8 +517,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// D4: a relative WORKDIR (variables and Windows drive paths are not judged).
+    /// D4: a relative WORKDIR (variables and Windows drive paths are not judged); and a
+    /// WORKDIR under a system directory.
     fn workdir(&mut self, instr: &Instruction) {
+        // Trivy's DS-0030 list: kernel and boot file systems, device nodes.
+        const SYSTEM_DIRS: &[&str] = &["/proc", "/boot", "/dev", "/initrd", "/lost+found"];
         let Some(arg) = instr.args.first() else {
             return;
         };
@@ -501,6 +533,17 @@ impl<'a> Ctx<'a> {
                 instr,
                 &arg.span,
                 format!("WORKDIR `{path}` is relative"),
+            );
+        }
+        if let Some(dir) = SYSTEM_DIRS.iter().find(|d| {
+            path.strip_prefix(**d)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        }) {
+            self.report(
+                "BH-DF-054",
+                instr,
+                &arg.span,
+                format!("WORKDIR `{path}` is inside the system directory `{dir}`"),
             );
         }
     }
@@ -540,7 +583,8 @@ impl<'a> Ctx<'a> {
 
     /// D15: COPY with several sources needs a directory destination (`/` at the end).
     fn copy_destination(&mut self, instr: &Instruction) {
-        let sources = instr.args.len().saturating_sub(1) + instr.heredocs.len();
+        // A heredoc source is one of the arguments (`COPY <<EOF /dest`): count it once.
+        let sources = instr.args.len().saturating_sub(1);
         let Some(dest) = instr.args.last() else {
             return;
         };

@@ -4,7 +4,15 @@
 //!
 //! Commands come from [`bulkhead_dockerfile::commands::extract_run`], so `sh -c '…'`
 //! strings, `$( )` and heredoc scripts are read too; wrappers (`sudo`, `env`, `nohup`) are
-//! looked through for the program that runs.
+//! looked through for the program that runs. `ONBUILD RUN` triggers are judged like RUN:
+//! they run in every image built from this one.
+//!
+//! Which commands count as "the RUN's script" (for `cd` and pipes): its own text and a
+//! heredoc it feeds to a shell (`RUN <<EOF bash`), not a `sh -c` string or `$( )` inside it
+//! (hadolint and Trivy read neither). Caches a package manager leaves behind (apt lists,
+//! apk, yum/dnf/zypper, pip and yarn caches) are reported only in stages that end up in the
+//! image: the last stage and the stages it is built FROM; a stage that is only copied from
+//! takes its cache with it (hadolint's DL3009 and DL3060 reason the same way).
 
 use std::cell::OnceCell;
 
@@ -13,12 +21,20 @@ use bulkhead_dockerfile::{Instruction, Keyword, Span};
 
 use super::Ctx;
 
+/// The first curl and the first wget of a stage: instruction index and where.
+type FirstUses = [Option<(usize, Span)>; 2];
+
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let df = ctx.df;
-    let mut first_use: [Option<(usize, Span)>; 2] = [None, None]; // curl, wget
+    let mut first_use: Vec<(usize, FirstUses)> = Vec::new();
     let mut pip_no_cache_in_stage: Option<usize> = None;
     for (index, instr) in df.instructions.iter().enumerate() {
         let stage = ctx.stage_of(index).map(|s| s.index);
+        let onbuild_run = instr.kind == Keyword::Onbuild
+            && instr
+                .onbuild
+                .as_ref()
+                .is_some_and(|c| c.kind == Keyword::Run);
         match instr.kind {
             Keyword::Env | Keyword::Arg => {
                 for (name, value, span) in variables(instr) {
@@ -30,7 +46,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     }
                 }
             }
-            Keyword::Run => {
+            Keyword::Run | Keyword::Onbuild if instr.kind == Keyword::Run || onbuild_run => {
                 let Ok(script) = extract_run(df, instr) else {
                     continue;
                 };
@@ -44,31 +60,48 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     pipefail_shell: df.active_shell(index).is_some_and(|shell| {
                         shell.args.iter().any(|a| a.value.contains("pipefail"))
                     }),
+                    // An ONBUILD trigger runs in the image built FROM this one, so what it
+                    // leaves behind is in an image.
+                    in_final_image: onbuild_run
+                        || stage.is_none_or(|s| ctx.final_image.contains(&s)),
                     argvs: OnceCell::new(),
                 };
                 run.check(ctx);
+                if onbuild_run {
+                    continue;
+                }
                 for command in &script.commands {
                     let slot = match command.program() {
                         Some("curl") => 0,
                         Some("wget") => 1,
                         _ => continue,
                     };
-                    if first_use[slot].is_none() {
-                        first_use[slot] = Some((index, span_of(command, instr)));
-                    }
+                    let key = stage.unwrap_or(usize::MAX);
+                    let at = first_use
+                        .iter()
+                        .position(|(s, _)| *s == key)
+                        .unwrap_or_else(|| {
+                            first_use.push((key, [None, None]));
+                            first_use.len() - 1
+                        });
+                    first_use[at].1[slot].get_or_insert((index, span_of(command, instr)));
                 }
             }
             _ => {}
         }
     }
-    if let [Some(curl), Some(wget)] = first_use {
-        let (index, span) = if curl.0 > wget.0 { curl } else { wget };
-        ctx.report(
-            "BH-DF-020",
-            &df.instructions[index],
-            &span,
-            "Both curl and wget are used; one of them is enough".to_owned(),
-        );
+    // D17: both download tools in one stage (one image); reported where the second of them
+    // first appears.
+    for (_, uses) in first_use {
+        if let [Some(curl), Some(wget)] = uses {
+            let (index, span) = if curl.0 > wget.0 { curl } else { wget };
+            ctx.report(
+                "BH-DF-020",
+                &df.instructions[index],
+                &span,
+                "Both curl and wget are used in this stage; one of them is enough".to_owned(),
+            );
+        }
     }
 }
 
@@ -80,6 +113,9 @@ struct Run<'r> {
     pip_no_cache: bool,
     /// The stage's SHELL sets `-o pipefail`.
     pipefail_shell: bool,
+    /// The RUN's layer ends up in the image (its stage is the last one or one it is built
+    /// from): only then do caches it leaves behind cost anything.
+    in_final_image: bool,
     argvs: OnceCell<Vec<(&'r str, Vec<&'r str>)>>,
 }
 
@@ -112,7 +148,14 @@ impl<'r> Run<'r> {
             if program == "set" && args.contains(&"pipefail") {
                 pipefail = true;
             }
-            if c.connector == Some(Connector::Pipe) && c.origin == Origin::Script && !pipefail {
+            // The RUN's own script: its text, or a heredoc it feeds to a shell
+            // (`RUN <<EOF bash`), not `sh -c` strings or `$( )` inside it.
+            let own_script = (c.origin == Origin::Script && c.depth == 0)
+                || (c.origin == Origin::Heredoc && c.depth == 1);
+            if c.connector == Some(Connector::Pipe)
+                && (c.origin == Origin::Script || own_script)
+                && !pipefail
+            {
                 ctx.report(
                     "BH-DF-047",
                     self.instr,
@@ -120,11 +163,7 @@ impl<'r> Run<'r> {
                     format!("`{program}` pipes into another command without `set -o pipefail`"),
                 );
             }
-            if program == "cd"
-                && c.origin == Origin::Script
-                && c.depth == 0
-                && i + 1 < commands.len()
-            {
+            if program == "cd" && own_script && i + 1 < commands.len() {
                 ctx.report(
                     "BH-DF-019",
                     self.instr,
@@ -200,9 +239,15 @@ impl<'r> Run<'r> {
             "zypper" => args
                 .iter()
                 .find(|a| ["--no-gpg-checks", "--no-gpg-check"].contains(a)),
-            "rpm" => args
-                .iter()
-                .find(|a| ["--nosignature", "--nodigest"].contains(a)),
+            "rpm" => args.iter().find(|a| {
+                [
+                    "--nosignature",
+                    "--nodigest",
+                    "--noverify",
+                    "--nofiledigest",
+                ]
+                .contains(a)
+            }),
             _ => None,
         };
         if let Some(flag) = unsigned {
@@ -213,16 +258,9 @@ impl<'r> Run<'r> {
                 format!("{program} runs with {flag}"),
             );
         }
-        if matches!(program, "yum" | "dnf" | "microdnf")
-            && args.iter().any(|a| {
-                a.to_ascii_lowercase()
-                    .replace(' ', "")
-                    .contains("sslverify=0")
-                    || a.to_ascii_lowercase().contains("sslverify=false")
-            })
-        {
+        if sslverify_off(program, args) {
             ctx.report(
-                "BH-DF-044",
+                "BH-DF-043",
                 self.instr,
                 span,
                 format!("{program} runs with sslverify off"),
@@ -260,7 +298,24 @@ impl<'r> Run<'r> {
         };
         let cached = |target: &str| self.cache_mount(target);
         let (sub, rest) = subcommand(program, args);
+        let in_image = self.in_final_image;
         let mut report = |id: &str, why: String| ctx.report(id, self.instr, span, why);
+        // The package lists `apt-get update` downloads stay in this RUN's layer unless the
+        // same RUN removes them (hadolint's DL3009 reasoning: a later RUN cannot shrink an
+        // earlier layer).
+        if matches!(program, "apt-get" | "apt")
+            && sub == Some("update")
+            && in_image
+            && !removes("/var/lib/apt/lists")
+            && !cached("/var/lib/apt/lists")
+        {
+            report(
+                "BH-DF-023",
+                format!(
+                    "`{program} update` leaves the apt lists in the image (no `rm -rf /var/lib/apt/lists/*` in the same RUN)"
+                ),
+            );
+        }
         match (program, sub) {
             ("apt", Some(_)) => report(
                 "BH-DF-033",
@@ -302,13 +357,6 @@ impl<'r> Run<'r> {
                         "`apt-get install` without --no-install-recommends".to_owned(),
                     );
                 }
-                if !removes("/var/lib/apt/lists") && !cached("/var/lib/apt") {
-                    report(
-                        "BH-DF-023",
-                        "apt lists are left in the image (no `rm -rf /var/lib/apt/lists/*`)"
-                            .to_owned(),
-                    );
-                }
                 let unpinned = packages(rest, &["-o", "-c", "-t", "--target-release", "--option"])
                     .filter(|p| !p.contains('=') && !has_ext(p, ".deb") && !p.contains('/'));
                 if let Some(p) = unpinned.into_iter().next() {
@@ -319,7 +367,7 @@ impl<'r> Run<'r> {
                 }
             }
             ("apk", Some("add")) => {
-                if !args.contains(&"--no-cache") && !cached("/var/cache/apk") {
+                if in_image && !args.contains(&"--no-cache") && !cached("/var/cache/apk") {
                     report("BH-DF-024", "`apk add` without --no-cache".to_owned());
                 }
                 let unpinned = packages(
@@ -366,7 +414,7 @@ impl<'r> Run<'r> {
                 let cleaned = any_command(&|p, a| p == program && a.first() == Some(&"clean"))
                     || removes(&format!("/var/cache/{tool}"))
                     || cached(&format!("/var/cache/{tool}"));
-                if !cleaned {
+                if in_image && !cleaned {
                     report(
                         clean,
                         format!("`{program} install` without `{program} clean all`"),
@@ -413,7 +461,7 @@ impl<'r> Run<'r> {
                 let cleaned = any_command(&|p, a| {
                     p == "zypper" && a.iter().any(|x| ["clean", "cc"].contains(x))
                 }) || removes("/var/cache/zypp");
-                if !cleaned {
+                if in_image && !cleaned {
                     report(
                         "BH-DF-030",
                         "`zypper install` without `zypper clean`".to_owned(),
@@ -441,12 +489,26 @@ impl<'r> Run<'r> {
                 )
                 .filter(|p| {
                     let name = p.strip_prefix('@').unwrap_or(p);
-                    !name.contains('@')
-                        && !p.starts_with('.')
-                        && !p.starts_with('/')
-                        && !p.contains("://")
-                        && !p.starts_with("git")
-                        && !has_ext(p, ".tgz")
+                    let git = [
+                        "git://",
+                        "git+ssh://",
+                        "git+http://",
+                        "git+https://",
+                        "github:",
+                    ]
+                    .iter()
+                    .any(|g| p.starts_with(g));
+                    let pinned = if git {
+                        // A git source is pinned by a commit or tag: `…#<ref>`.
+                        p.contains('#')
+                    } else {
+                        name.contains('@')
+                            || ["/", "./", "../", "~/", "file:"]
+                                .iter()
+                                .any(|d| p.starts_with(d))
+                            || [".tgz", ".tar.gz", ".tar"].iter().any(|e| has_ext(p, e))
+                    };
+                    !pinned && *p != "."
                 });
                 if let Some(p) = unpinned.into_iter().next() {
                     report(
@@ -458,7 +520,7 @@ impl<'r> Run<'r> {
             ("yarn", Some("install") | None) if !args.contains(&"--version") => {
                 let cleaned =
                     any_command(&|p, a| p == "yarn" && a.starts_with(&["cache", "clean"]));
-                if !cleaned && !cached("/usr/local/share/.cache/yarn") {
+                if in_image && !cleaned && !cached("/usr/local/share/.cache/yarn") {
                     report(
                         "BH-DF-032",
                         "`yarn install` without `yarn cache clean`".to_owned(),
@@ -491,17 +553,19 @@ impl<'r> Run<'r> {
                     );
                 }
             }
-            ("go", Some("install")) => {
+            // `go get` installs too (GOPATH mode, and Go < 1.17).
+            ("go", Some(verb @ ("install" | "get"))) => {
                 for p in packages(
                     rest,
                     &[
                         "-o", "-tags", "-ldflags", "-gcflags", "-mod", "-modfile", "-p",
                     ],
                 ) {
-                    if !p.contains('@') || p.ends_with("@latest") {
+                    let local = p.starts_with('.') || p.starts_with('/');
+                    if !local && (!p.contains('@') || p.ends_with("@latest")) {
                         report(
                             "BH-DF-039",
-                            format!("`go install {p}` without a pinned version (`@vX.Y.Z`)"),
+                            format!("`go {verb} {p}` without a pinned version (`@vX.Y.Z`)"),
                         );
                         break;
                     }
@@ -512,7 +576,8 @@ impl<'r> Run<'r> {
         if is_pip(program, args) {
             let (sub, rest) = pip_subcommand(program, args);
             if sub == Some("install") {
-                if !self.pip_no_cache
+                if in_image
+                    && !self.pip_no_cache
                     && !args.contains(&"--no-cache-dir")
                     && !cached("/root/.cache/pip")
                 {
@@ -652,6 +717,25 @@ fn tls_disabled_by_variable(name: &str, value: &str) -> Option<String> {
         _ => false,
     };
     disabled.then(|| format!("`{name}={value}` turns TLS certificate verification off"))
+}
+
+/// Whether a yum/dnf command turns its repositories' TLS check off (`--setopt=sslverify=0`,
+/// also as `yum-config-manager --save --setopt=repo.sslverify=false`).
+fn sslverify_off(program: &str, args: &[&str]) -> bool {
+    matches!(
+        program,
+        "yum" | "dnf" | "microdnf" | "tdnf" | "yum-config-manager" | "dnf-config-manager"
+    ) && args.iter().any(|a| {
+        let setting = a.to_ascii_lowercase().replace([' ', '"', '\''], "");
+        setting
+            .split(['=', ','])
+            .collect::<Vec<_>>()
+            .windows(2)
+            .any(|w| {
+                (w[0] == "sslverify" || w[0].ends_with(".sslverify"))
+                    && matches!(w[1], "0" | "false" | "no")
+            })
+    })
 }
 
 fn span_of(c: &Command, instr: &Instruction) -> Span {

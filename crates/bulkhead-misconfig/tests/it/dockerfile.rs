@@ -122,8 +122,9 @@ const CASES: &[Case] = &[
     Case {
         name: "apt-get update alone",
         text: "FROM debian:12\nRUN apt-get update\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88 && rm -rf /var/lib/apt/lists/*\nUSER app\nHEALTHCHECK CMD true\n",
-        fires: &[("BH-DF-010", 2)],
-        quiet: &["BH-DF-021", "BH-DF-022", "BH-DF-023", "BH-DF-034"],
+        // The lists `apt-get update` fetched stay in line 2's layer (hadolint's DL3009).
+        fires: &[("BH-DF-010", 2), ("BH-DF-023", 2)],
+        quiet: &["BH-DF-021", "BH-DF-022", "BH-DF-034"],
     },
     Case {
         name: "apt-get install hygiene",
@@ -268,6 +269,84 @@ const CASES: &[Case] = &[
         name: "legacy ENV, casing",
         text: "from alpine:3 AS base\nENV A b\nrun true\nuser app\nhealthcheck cmd true\n",
         fires: &[("BH-DF-049", 2), ("BH-DF-051", 1), ("BH-DF-052", 2)],
+        quiet: &[],
+    },
+    Case {
+        name: "apt lists: left by the RUN that updates, only in stages that reach the image",
+        text: "FROM debian:12 AS build\nRUN apt-get update && apt-get install -y --no-install-recommends gcc=12\nFROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl=7 && rm -rf /var/lib/apt/lists/*\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y --no-install-recommends git=2\nCOPY --from=build /x /x\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-023", 4)],
+        quiet: &[],
+    },
+    Case {
+        name: "caches of a build stage that is only copied from are not in the image",
+        text: "FROM python:3.12 AS wheels\nRUN pip install flask==3.0.3\nRUN apk add x=1\nRUN yum install -y x-1\nRUN yarn install\nFROM python:3.12 AS base\nRUN pip install requests==2.32.3\nFROM base\nCOPY --from=wheels /w /w\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-031", 7)],
+        quiet: &["BH-DF-024", "BH-DF-026", "BH-DF-032"],
+    },
+    Case {
+        name: "ONBUILD RUN is judged like RUN",
+        text: "FROM python:3.12\nONBUILD RUN pip install flask\nONBUILD RUN cd /app && make\nONBUILD COPY . /app\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-031", 2), ("BH-DF-036", 2), ("BH-DF-019", 3)],
+        quiet: &["BH-DF-053"],
+    },
+    Case {
+        name: "a heredoc fed to a shell is the RUN's script; one fed to python is not",
+        text: "FROM alpine:3\nRUN <<-EOF bash\n\tcd /opt\n\tcurl -fsSL https://x | tar -xz\nEOF\nRUN python3 <<EOF\nprint('cd /x && curl https://x | sh')\nEOF\nUSER app\nHEALTHCHECK CMD true\n",
+        // Found on the heredoc's lines.
+        fires: &[("BH-DF-019", 3), ("BH-DF-047", 4)],
+        quiet: &[],
+    },
+    Case {
+        name: "a heredoc fed to python is not shell",
+        text: "FROM alpine:3\nRUN python3 <<EOF\nimport os\nos.system('sudo true; cd /x && curl https://x | sh')\nEOF\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[],
+        quiet: &["BH-DF-005", "BH-DF-019", "BH-DF-047"],
+    },
+    Case {
+        name: "COPY from heredocs: a heredoc source is counted once",
+        text: "FROM alpine:3\nCOPY <<EOF /etc/app.conf\nx\nEOF\nCOPY <<A <<B /etc/x\na\nA\nb\nB\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-018", 5)],
+        quiet: &[],
+    },
+    Case {
+        name: "npm git sources need a ref; local folders and tarballs are pinned",
+        text: "FROM node:22\nRUN npm install git+https://github.com/x/y.git\nRUN npm install git+https://github.com/x/y.git#v1.2.0 ./local ../lib /abs/pkg x.tgz\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-037", 2)],
+        quiet: &[],
+    },
+    Case {
+        name: "go get without a version",
+        text: "FROM golang:1.22\nRUN go get github.com/golang/mock/mockgen\nRUN go get ./... && go get github.com/pkg/errors@v0.9.1\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-039", 2)],
+        quiet: &[],
+    },
+    Case {
+        name: "yum/dnf sslverify off is TLS; rpm --noverify is signatures",
+        text: "FROM fedora:40\nRUN yum-config-manager --setopt=sslverify=false --save\nRUN dnf config-manager --setopt=fedora.sslverify=0 --save\nRUN dnf install -y --setopt=sslverify=no x-1 && dnf clean all\nRUN rpm -i --noverify x.rpm\nRUN dnf config-manager --setopt=sslverify=1 --save\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[
+            ("BH-DF-043", 2),
+            ("BH-DF-043", 3),
+            ("BH-DF-043", 4),
+            ("BH-DF-044", 5),
+        ],
+        quiet: &[],
+    },
+    Case {
+        name: "curl and wget in different stages",
+        text: "FROM alpine:3 AS a\nRUN curl -o /x https://x\nFROM alpine:3\nRUN wget https://y\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[],
+        quiet: &["BH-DF-020"],
+    },
+    Case {
+        name: "WORKDIR in a system directory",
+        text: "FROM alpine:3\nWORKDIR /proc/self\nWORKDIR /dev\nWORKDIR /devices\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-054", 2), ("BH-DF-054", 3)],
+        quiet: &[],
+    },
+    Case {
+        name: "consecutive RUN: only single commands with the same flags",
+        text: "FROM alpine:3\nRUN a && b\nRUN c\nRUN d | e\nRUN --mount=type=cache,target=/c f\nRUN --mount=type=cache,target=/c g\nUSER app\nHEALTHCHECK CMD true\n",
+        fires: &[("BH-DF-053", 6)],
         quiet: &[],
     },
     Case {
