@@ -231,7 +231,7 @@ fn kubernetes_objects(value: &serde_json::Value) -> Vec<&serde_json::Value> {
 ///
 /// Files are scanned on the thread that reads their layer while every thread is reading. Once
 /// a thread runs out of layers it [helps](LayerInspector::help): the threads still reading
-/// then hand it copies of their files (at most [`HANDOFF_BYTES`] queued) instead of scanning
+/// then hand it copies of their files (at most 8 MiB queued) instead of scanning
 /// them, so the largest layer's scanning is shared. Handing files to dedicated scanning
 /// threads from the start measured slower on two cores (copies and contention while every
 /// core was busy anyway).

@@ -798,6 +798,7 @@ fn show(keys: &BTreeSet<Key>) -> String {
 }
 
 /// Compares one peer with Bulkhead; returns the table rows and a line of totals.
+#[allow(clippy::too_many_lines)] // one pass: agreements, both kinds of difference, the table
 fn compare(peer: &Peer, ours: &BTreeSet<Key>, theirs: &Reported) -> (Vec<String>, String) {
     let unread: BTreeSet<String> = peer.unread.iter().map(|(f, _)| (*f).to_owned()).collect();
     // A file both the peer and Bulkhead report as unparsable is agreement, not unread.

@@ -4,6 +4,7 @@
 
 mod config;
 mod config_dockerfile;
+mod config_kubernetes;
 mod db;
 mod image;
 mod sbom;

@@ -4,7 +4,7 @@
 //! BuildKit rejects is one finding (`BH-DF-000`, hadolint's DL1000) and nothing else. Rules
 //! about instructions live here; rules about what a RUN executes (package managers, TLS,
 //! `sudo`, `cd`, pipes) read the commands [`bulkhead_dockerfile::commands`] extracts, in
-//! [`run`].
+//! `run`.
 
 mod run;
 

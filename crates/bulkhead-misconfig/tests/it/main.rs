@@ -3,3 +3,4 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 mod dockerfile;
+mod kubernetes;
