@@ -65,7 +65,10 @@ pub fn lookup(name: &str) -> Vec<&'static RuleInfo> {
     rules().filter(|r| r.answers_to(name)).collect()
 }
 
-const fn df(
+/// A rule's metadata; `target`-specific shorthands (`df`, `ic`, the Kubernetes table's
+/// `k8s`) keep the tables readable.
+pub(crate) const fn info(
+    target: Target,
     id: &'static str,
     theme: &'static str,
     severity: Severity,
@@ -76,12 +79,50 @@ const fn df(
     RuleInfo {
         id,
         theme,
-        target: Target::Dockerfile,
+        target,
         severity,
         title,
         remediation,
         aliases,
     }
+}
+
+const fn df(
+    id: &'static str,
+    theme: &'static str,
+    severity: Severity,
+    title: &'static str,
+    remediation: &'static str,
+    aliases: &'static [&'static str],
+) -> RuleInfo {
+    info(
+        Target::Dockerfile,
+        id,
+        theme,
+        severity,
+        title,
+        remediation,
+        aliases,
+    )
+}
+
+const fn ic(
+    id: &'static str,
+    theme: &'static str,
+    severity: Severity,
+    title: &'static str,
+    remediation: &'static str,
+    aliases: &'static [&'static str],
+) -> RuleInfo {
+    info(
+        Target::ImageConfig,
+        id,
+        theme,
+        severity,
+        title,
+        remediation,
+        aliases,
+    )
 }
 
 use Severity::{Critical, High, Low, Medium};
@@ -252,25 +293,6 @@ pub static DOCKERFILE: &[RuleInfo] = &[
         "Work in an application directory (`/app`, `/srv/...`), not under /proc, /boot, /dev, /initrd or /lost+found.",
         &["DS-0030", "AVD-DS-0030", "DS030", "docker-avoid-sys-workdir-mounts"]),
 ];
-
-const fn ic(
-    id: &'static str,
-    theme: &'static str,
-    severity: Severity,
-    title: &'static str,
-    remediation: &'static str,
-    aliases: &'static [&'static str],
-) -> RuleInfo {
-    RuleInfo {
-        id,
-        theme,
-        target: Target::ImageConfig,
-        severity,
-        title,
-        remediation,
-        aliases,
-    }
-}
 
 /// Checks of a built image's configuration and history (what survives when the Dockerfile is
 /// not at hand).

@@ -13,7 +13,7 @@
 
 use bulkhead_finding::Severity::{Critical, High, Low, Medium};
 
-use crate::registry::{RuleInfo, Target};
+use crate::registry::{RuleInfo, Target, info};
 
 const fn k8s(
     id: &'static str,
@@ -23,15 +23,15 @@ const fn k8s(
     remediation: &'static str,
     aliases: &'static [&'static str],
 ) -> RuleInfo {
-    RuleInfo {
+    info(
+        Target::Kubernetes,
         id,
         theme,
-        target: Target::Kubernetes,
         severity,
         title,
         remediation,
         aliases,
-    }
+    )
 }
 
 /// Kubernetes rules.

@@ -207,9 +207,7 @@ fn container(cx: &mut Cx<'_>, object: &Object, pod: &PodTemplate<'_>, c: &Contai
 
 fn root_fs_and_resources(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     let sc = node.get("securityContext");
     let not_ephemeral = c.kind != ContainerKind::Ephemeral;
@@ -259,9 +257,7 @@ fn root_fs_and_resources(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
 
 fn probes(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     let batch = matches!(object.kind.as_str(), "Job" | "CronJob");
     // K14, K15
@@ -279,9 +275,7 @@ fn probes(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
 
 fn image(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     // Images: K8, K28, K35, K43.
     if let Some(image) = c.image() {
@@ -346,9 +340,7 @@ fn image(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
 
 fn capabilities(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     let sc = node.get("securityContext");
     // Capabilities: K23 SYS_ADMIN, K24 NET_RAW.
@@ -399,9 +391,7 @@ fn capabilities(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
 
 fn user_and_group(cx: &mut Cx<'_>, object: &Object, pod: &PodTemplate<'_>, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     let sc = node.get("securityContext");
     let not_ephemeral = c.kind != ContainerKind::Ephemeral;
@@ -440,9 +430,7 @@ fn user_and_group(cx: &mut Cx<'_>, object: &Object, pod: &PodTemplate<'_>, c: &C
 
 fn env(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     // Env: K26 credentials in clear, K27 Secrets as env vars, K40 duplicates.
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -514,9 +502,7 @@ fn env(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
 
 fn ports(cx: &mut Cx<'_>, object: &Object, c: &Container<'_>) {
     let node = c.node;
-    let name = c.name().unwrap_or("");
-    let word = container_word(c.kind.field()).unwrap_or("Container");
-    let who = format!("{word} \"{name}\" of {}", describe(object));
+    let who = container_who(object, c);
     let at = |field: &str| format!("{}/{field}", c.pointer);
     // K41: ports.
     for (i, port) in node
@@ -636,6 +622,14 @@ pub(super) fn looks_like_a_value(value: &str) -> bool {
             v.to_ascii_lowercase().as_str(),
             "true" | "false" | "none" | "null" | "changeme" | "<none>"
         ))
+}
+
+/// `Container "web" of Deployment shop/web` (or init/ephemeral container): how findings name
+/// the container they are about.
+fn container_who(object: &Object, c: &Container<'_>) -> String {
+    let word = container_word(c.kind.field()).unwrap_or("Container");
+    let name = c.name().unwrap_or("");
+    format!("{word} \"{name}\" of {}", describe(object))
 }
 
 #[cfg(test)]
