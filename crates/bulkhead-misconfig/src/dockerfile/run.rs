@@ -181,7 +181,7 @@ impl<'r> Run<'r> {
                 }
             }
             self.tls_and_signatures(ctx, program, &args, &span);
-            self.package_manager(ctx, c, program, &args, &span);
+            self.package_manager(ctx, program, &args, &span);
         }
     }
 
@@ -277,14 +277,7 @@ impl<'r> Run<'r> {
     }
 
     #[allow(clippy::too_many_lines)] // one arm per package manager
-    fn package_manager(
-        &self,
-        ctx: &mut Ctx<'_>,
-        c: &Command,
-        program: &str,
-        args: &[&str],
-        span: &Span,
-    ) {
+    fn package_manager(&self, ctx: &mut Ctx<'_>, program: &str, args: &[&str], span: &Span) {
         let all = self.argvs();
         let any_command =
             |pred: &dyn Fn(&str, &[&str]) -> bool| all.iter().any(|(p, a)| pred(p, a));
@@ -637,7 +630,6 @@ impl<'r> Run<'r> {
                 }
             }
         }
-        let _ = c;
     }
 
     /// Every command's program and arguments, worked out once per RUN (rules ask "does
